@@ -1,0 +1,107 @@
+import { javascript, typescript } from 'projen';
+
+const project = new typescript.TypeScriptProject({
+  name: 'create-keyless-build',
+  description:
+    'Scaffolds a repository whose GitHub Actions docker build uploads to S3 with short-lived, least-privilege AWS credentials and no access key.',
+  defaultReleaseBranch: 'main',
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.0.0',
+  license: 'Apache-2.0',
+  projenrcTs: true,
+  // tsx starts in a fraction of ts-node's time; type checking happens in `compile`.
+  runner: typescript.TypeScriptRunner.tsx(),
+  typescriptVersion: '~5.9.3',
+  srcdir: 'src',
+  libdir: 'lib',
+  testdir: 'test',
+  sampleCode: false,
+  // Tests run with vitest (below); projen's jest integration is off.
+  jest: false,
+  eslint: false,
+  // The project's CI is `.ci/run`; no GitHub workflows of our own.
+  github: false,
+  release: false,
+  buildWorkflow: false,
+  depsUpgrade: false,
+  pullRequestTemplate: false,
+  entrypoint: 'lib/index.js',
+  bin: {
+    'create-keyless-build': 'bin/create-keyless-build.js',
+    'keyless-build': 'bin/keyless-build.js',
+  },
+  deps: ['yaml@^2.9.1', 'handlebars@^4.7.10', '@clack/prompts@^1.9.0'],
+  // projen is a peer: only the projen component loads it, and the user's project brings its own.
+  peerDeps: ['projen@^0.103.25', 'constructs@^10.8.1'],
+  devDeps: [
+    'vitest@^4',
+    'tsx@^4.23.0',
+    'dockerfile-ast@^0.7.1',
+    '@types/node@^20',
+  ],
+  tsconfig: {
+    compilerOptions: {
+      lib: ['es2022'],
+      target: 'ES2022',
+      // node16 keeps `await import()` for the ESM-only prompt library instead of turning it into require().
+      module: 'node16',
+      moduleResolution: javascript.TypeScriptModuleResolution.NODE16,
+      skipLibCheck: true,
+    },
+  },
+  tsconfigDev: {
+    compilerOptions: {
+      lib: ['es2022'],
+      target: 'ES2022',
+      module: 'node16',
+      moduleResolution: javascript.TypeScriptModuleResolution.NODE16,
+      skipLibCheck: true,
+    },
+    include: ['bench/**/*.ts', 'scripts/**/*.ts'],
+  },
+  gitignore: ['/.tmp/', '/example/'],
+  npmignoreEnabled: true,
+});
+
+project.package.addVersion('0.1.0');
+// Built from templates/ by the templates task.
+project.gitignore.addPatterns('/src/templates.generated.ts');
+project.npmignore?.addPatterns('/scripts/', '/bench/', '/.ci/', '/example/');
+project.package.addField('files', ['bin', 'lib', 'templates']);
+project.package.addField('exports', {
+  '.': { types: './lib/index.d.ts', default: './lib/index.js' },
+  './projen': { types: './lib/projen.d.ts', default: './lib/projen.js' },
+  './package.json': './package.json',
+});
+project.package.addField('peerDependenciesMeta', {
+  projen: { optional: true },
+  constructs: { optional: true },
+});
+
+// Templates are precompiled into a module so that rendering does no file I/O.
+const templates = project.addTask('templates', {
+  description: 'Precompile templates/*.hbs into src/templates.generated.ts',
+  exec: 'tsx scripts/compile-templates.ts',
+});
+project.compileTask.prependSpawn(templates);
+
+project.testTask.reset();
+project.testTask.spawn(project.compileTask);
+project.testTask.exec('vitest run');
+
+project.addTask('example', {
+  description: 'Build, then create ./example with the seed article\'s parameters (no install, no git)',
+  steps: [
+    { spawn: 'compile' },
+    {
+      exec: 'node bin/create-keyless-build.js example --account 111111111111 --region ap-northeast-1 --repo acme/my-app --bucket my-bucket --no-install --no-git --force',
+    },
+  ],
+});
+
+project.addTask('bench', {
+  description: 'create wall time and memory against create-vite',
+  steps: [{ spawn: 'compile' }, { exec: 'node bench/create.mjs' }],
+});
+
+project.synth();

@@ -1,0 +1,44 @@
+/**
+ * What the generated repo's package.json and tsconfig.json must hold so that
+ * `npm ci && npm run build` works inside the image. Shared by the plain
+ * (`--no-projen`) renderer and the projen component.
+ */
+
+export const UPLOADER_DEPENDENCIES: Readonly<Record<string, string>> = {
+  '@aws-sdk/client-s3': '^3.1175.0',
+  '@aws-sdk/lib-storage': '^3.1175.0',
+};
+
+export const UPLOADER_DEV_DEPENDENCIES: Readonly<Record<string, string>> = {
+  '@types/node': '^24.19.2',
+  'typescript': '~5.9.3',
+};
+
+/** Compiled output; the Dockerfile runs `node dist/upload.js`. */
+export const OUT_DIR = 'dist';
+export const SRC_DIR = 'src';
+
+export const GENERATED_TSCONFIG = {
+  compilerOptions: {
+    target: 'ES2022',
+    lib: ['ES2022'],
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    rootDir: SRC_DIR,
+    outDir: OUT_DIR,
+    strict: true,
+    esModuleInterop: true,
+    skipLibCheck: true,
+    forceConsistentCasingInFileNames: true,
+    types: ['node'],
+  },
+  include: [`${SRC_DIR}/**/*.ts`],
+} as const;
+
+/** npm scripts of the plain generated repo. */
+export const GENERATED_SCRIPTS: Readonly<Record<string, string>> = {
+  build: 'npm run compile',
+  compile: 'tsc -p tsconfig.json',
+  upload: 'node dist/upload.js',
+  start: 'node dist/index.js',
+};

@@ -1,0 +1,62 @@
+import { Component, FileBase, SampleFile, type IResolver, type Project, javascript } from 'projen';
+import { resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from './config';
+import { UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from './generated-package';
+import { renderManagedFiles, renderRepository, type RenderedFile } from './render';
+import { packageVersion } from './version';
+
+export type KeylessBuildProps = KeylessBuildOptions;
+
+/**
+ * Adds the keyless-build files to a projen project: the managed files (workflow, Dockerfile,
+ * .dockerignore, IAM documents, CloudFormation template) as read-only projen files that
+ * follow the parameters on every synth, and the sample files (upload script, README) once.
+ */
+export class KeylessBuild extends Component {
+  readonly config: KeylessBuildConfig;
+  private readonly rendered = new Map<string, RenderedFile[]>();
+
+  constructor(project: Project, options: KeylessBuildProps) {
+    super(project);
+    this.config = resolveConfig(options);
+
+    for (const file of renderManagedFiles(this.config)) {
+      new ManagedFile(this, file.path, !file.path.endsWith('.json'));
+    }
+    const projen = project instanceof javascript.NodeProject;
+    for (const file of renderRepository(this.config, { projen, version: packageVersion() })) {
+      if (file.owner === 'sample') new SampleFile(project, file.path, { contents: file.content });
+    }
+    if (project instanceof javascript.NodeProject) {
+      project.addDeps(...Object.entries(UPLOADER_DEPENDENCIES).map(([name, version]) => `${name}@${version}`));
+      project.addDevDeps(...Object.entries(UPLOADER_DEV_DEPENDENCIES).filter(([name]) => name !== 'typescript').map(([name, version]) => `${name}@${version}`));
+    }
+    project.addTask('upload', {
+      description: 'Upload the upload directory to S3 with the credentials in the environment (the image build does this)',
+      exec: 'node dist/upload.js',
+      env: { S3_BUCKET: this.config.bucket, S3_PREFIX: this.config.prefix, AWS_REGION: this.config.region, UPLOAD_DIR: this.config.uploadDir },
+    });
+  }
+
+  /** The managed file at `path`, rendered with the marker projen gives that file. */
+  renderManaged(path: string, marker: string | undefined): string {
+    const key = marker ?? '';
+    if (!this.rendered.has(key)) this.rendered.set(key, renderManagedFiles(this.config, marker));
+    const file = this.rendered.get(key)!.find((f) => f.path === path);
+    if (!file) throw new Error(`keyless-build renders no ${path}`);
+    return file.content;
+  }
+}
+
+class ManagedFile extends FileBase {
+  constructor(
+    private readonly owner: KeylessBuild,
+    path: string,
+    marker: boolean,
+  ) {
+    super(owner.project, path, { readonly: true, marker });
+  }
+
+  protected synthesizeContent(_resolver: IResolver): string {
+    return this.owner.renderManaged(this.path, this.marker);
+  }
+}

@@ -1,0 +1,71 @@
+import type { KeylessBuildOptions } from './config';
+import { GENERATED_TSCONFIG, OUT_DIR, SRC_DIR } from './generated-package';
+import { PARAMETERS } from './parameters';
+
+/** The module `.projenrc.ts` imports the component from. */
+export const COMPONENT_MODULE = 'create-keyless-build/projen';
+
+/**
+ * The `.projenrc.ts` of a created repo: the parameters in one object literal, a comment on
+ * each, and the component that renders every managed file from them.
+ * Values are written with JSON.stringify, so no value can break out of its literal.
+ */
+const PACKAGE_MANAGERS: Record<string, string> = { npm: 'NPM', pnpm: 'PNPM', yarn: 'YARN_CLASSIC', bun: 'BUN' };
+
+export function renderProjenrc(options: KeylessBuildOptions, projectName: string, packageSpec: string, packageManager = 'npm'): string {
+  const entries = Object.entries(options)
+    .filter(([, value]) => value !== undefined)
+    // The table's order: required parameters first.
+    .sort(([a], [b]) => order(a) - order(b))
+    .flatMap(([name, value]) => {
+      const parameter = PARAMETERS.find((p) => p.name === name);
+      return [`  // ${parameter?.description ?? name}`, `  ${name}: ${JSON.stringify(value)},`];
+    });
+  const compilerOptions = Object.entries(GENERATED_TSCONFIG.compilerOptions)
+    .filter(([name]) => !['rootDir', 'outDir'].includes(name))
+    .map(([name, value]) => `      ${name}: ${JSON.stringify(value)},`);
+  return [
+    "import { javascript, typescript } from 'projen';",
+    `import { KeylessBuild } from '${COMPONENT_MODULE}';`,
+    '',
+    'const project = new typescript.TypeScriptProject({',
+    `  name: ${JSON.stringify(projectName)},`,
+    "  defaultReleaseBranch: 'main',",
+    `  packageManager: javascript.NodePackageManager.${PACKAGE_MANAGERS[packageManager] ?? 'NPM'},`,
+    '  projenrcTs: true,',
+    '  // tsx runs .projenrc.ts in a fraction of the time ts-node takes.',
+    '  runner: typescript.TypeScriptRunner.tsx(),',
+    `  devDeps: [${JSON.stringify(packageSpec)}],`,
+    `  srcdir: ${JSON.stringify(SRC_DIR)},`,
+    `  libdir: ${JSON.stringify(OUT_DIR)},`,
+    '  tsconfig: {',
+    '    compilerOptions: {',
+    ...compilerOptions,
+    '    },',
+    '  },',
+    '  // The workflow, Dockerfile and IAM files come from KeylessBuild below; nothing else is generated.',
+    '  sampleCode: false,',
+    '  jest: false,',
+    '  eslint: false,',
+    '  github: false,',
+    '  release: false,',
+    '  buildWorkflow: false,',
+    '  depsUpgrade: false,',
+    '  pullRequestTemplate: false,',
+    '  licensed: false,',
+    '});',
+    "project.package.addField('type', 'module');",
+    '',
+    '// Change a parameter here, then run `npx projen`: every managed file follows.',
+    'new KeylessBuild(project, {',
+    ...entries,
+    '});',
+    '',
+    'project.synth();',
+    '',
+  ].join('\n');
+}
+
+function order(name: string): number {
+  return PARAMETERS.findIndex((p) => p.name === name);
+}

@@ -1,0 +1,42 @@
+import { ConfigError, resolveConfig, type KeylessBuildOptions } from './config';
+import { findParameter, type ParameterName } from './parameters';
+
+/**
+ * Asks for each missing required parameter, checking every answer with the same rules as
+ * the flags. Loaded only when a terminal is attached and something is missing.
+ * @returns the completed options, or undefined when the user cancelled.
+ */
+export async function promptForMissing(
+  options: Record<string, unknown>,
+  missing: readonly ParameterName[],
+): Promise<Record<string, unknown> | undefined> {
+  const prompts = await import('@clack/prompts');
+  prompts.intro('create-keyless-build');
+  const answers: Record<string, unknown> = { ...options };
+  for (const name of missing) {
+    const parameter = findParameter(name);
+    const answer = await prompts.text({
+      message: `${parameter.description} (${parameter.flag})`,
+      placeholder: parameter.example,
+      validate: (value) => problemWith(answers, name, value ?? ''),
+    });
+    if (prompts.isCancel(answer)) {
+      prompts.cancel('Cancelled: nothing was written.');
+      return undefined;
+    }
+    answers[name] = answer;
+  }
+  return answers;
+}
+
+function problemWith(options: Record<string, unknown>, name: ParameterName, value: string): string | undefined {
+  if (value.trim() === '') return 'required';
+  try {
+    resolveConfig({ ...options, [name]: value } as unknown as KeylessBuildOptions);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    const own = error.issues.find((issue) => issue.parameter === name);
+    if (own) return `${own.rule}. ${own.fix}`;
+  }
+  return undefined;
+}

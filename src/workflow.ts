@@ -1,0 +1,140 @@
+import { Document, type Scalar } from 'yaml';
+import { ACTIONS, actionReference, type ActionName } from './actions';
+import type { KeylessBuildConfig } from './config';
+import { CREDENTIALS_FILE_NAME, RUNNER_TEMP_DIR, SECRET_ID } from './constants';
+import { roleArn } from './iam';
+import { stsAudience } from './partition';
+
+/** Step ids other steps refer to. */
+export const STEP_IDS = { ecr: 'ecr', uploadRole: 'upload-role', build: 'build' } as const;
+
+/**
+ * Assumes role B with role A's session, masks the secret values and writes them as an AWS
+ * shared-credentials file under $RUNNER_TEMP (outside the build context) with mode 0600.
+ * Inputs arrive through `env:` only: no `${{ }}` is ever spliced into the script.
+ */
+export const ASSUME_UPLOAD_ROLE_SCRIPT = [
+  'set -euo pipefail',
+  'umask 077',
+  'credentials=$(aws sts assume-role \\',
+  '  --role-arn "$UPLOAD_ROLE_ARN" \\',
+  '  --role-session-name "$SESSION_NAME" \\',
+  '  --duration-seconds "$SESSION_DURATION" \\',
+  "  --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' \\",
+  '  --output text)',
+  'read -r access_key_id secret_access_key session_token <<<"$credentials"',
+  'if [ -z "${session_token:-}" ]; then',
+  '  echo "::error::sts assume-role returned no credentials for $UPLOAD_ROLE_ARN"',
+  '  exit 1',
+  'fi',
+  'echo "::add-mask::$access_key_id"',
+  'echo "::add-mask::$secret_access_key"',
+  'echo "::add-mask::$session_token"',
+  `credentials_dir="$RUNNER_TEMP/${RUNNER_TEMP_DIR}"`,
+  `credentials_file="$credentials_dir/${CREDENTIALS_FILE_NAME}"`,
+  'mkdir -p "$credentials_dir"',
+  "printf '[default]\\naws_access_key_id = %s\\naws_secret_access_key = %s\\naws_session_token = %s\\n' \\",
+  '  "$access_key_id" "$secret_access_key" "$session_token" > "$credentials_file"',
+  'chmod 600 "$credentials_file"',
+  'echo "credentials-file=$credentials_file" >> "$GITHUB_OUTPUT"',
+  '',
+].join('\n');
+
+/** Runs whatever happened before: the file must not outlive the job, even on a failed build. */
+export const REMOVE_CREDENTIALS_SCRIPT = `rm -rf -- "$RUNNER_TEMP/${RUNNER_TEMP_DIR}"\n`;
+
+/** The workflow as an object, ready for YAML serialisation. */
+export function workflowObject(config: KeylessBuildConfig): Record<string, unknown> {
+  const uses = (name: ActionName) => actionReference(name, config.actionPinning).uses;
+  const firstEnvironment = config.environments[0];
+  const trigger: Record<string, unknown> = {
+    push: { branches: [...config.branches] },
+    workflow_dispatch: firstEnvironment
+      ? {
+          inputs: {
+            environment: {
+              description: 'GitHub environment to run in (each must be trusted by the OIDC role)',
+              type: 'choice',
+              options: [...config.environments],
+              default: firstEnvironment,
+            },
+          },
+        }
+      : {},
+  };
+  if (config.branches.length === 0) delete trigger.push;
+
+  const buildArgs = [`S3_BUCKET=${config.bucket}`, `S3_PREFIX=${config.prefix}`, `AWS_REGION=${config.region}`];
+
+  const job: Record<string, unknown> = {
+    'name': 'Build, upload to S3, push to ECR',
+    'runs-on': 'ubuntu-latest',
+    ...(firstEnvironment ? { environment: `\${{ inputs.environment || '${firstEnvironment}' }}` } : {}),
+    'permissions': { 'id-token': 'write', 'contents': 'read' },
+    'timeout-minutes': 60,
+    'steps': [
+      { name: 'Check out', uses: uses('checkout'), with: { 'persist-credentials': false } },
+      {
+        'name': `Assume ${config.oidcRoleName} with GitHub OIDC`,
+        'uses': uses('configureAwsCredentials'),
+        'with': {
+          'role-to-assume': roleArn(config, config.oidcRoleName),
+          'aws-region': config.region,
+          'audience': stsAudience(config.partition),
+          'role-session-name': 'keyless-build-${{ github.run_id }}',
+          'allowed-account-ids': config.account,
+        },
+      },
+      { name: 'Log in to Amazon ECR', id: STEP_IDS.ecr, uses: uses('amazonEcrLogin') },
+      {
+        name: `Assume ${config.uploadRoleName} for the build`,
+        id: STEP_IDS.uploadRole,
+        shell: 'bash',
+        env: {
+          UPLOAD_ROLE_ARN: roleArn(config, config.uploadRoleName),
+          SESSION_NAME: 'keyless-build-${{ github.run_id }}-${{ github.run_attempt }}',
+          SESSION_DURATION: String(config.sessionDuration),
+        },
+        run: ASSUME_UPLOAD_ROLE_SCRIPT,
+      },
+      { name: 'Set up Docker Buildx', uses: uses('setupBuildx') },
+      {
+        name: 'Build (uploads to S3) and push',
+        id: STEP_IDS.build,
+        uses: uses('buildPush'),
+        with: {
+          'context': '.',
+          'push': true,
+          'tags': `\${{ steps.${STEP_IDS.ecr}.outputs.registry }}/${config.ecrRepository}:\${{ github.sha }}`,
+          'build-args': `${buildArgs.join('\n')}\n`,
+          'secret-files': `${SECRET_ID}=\${{ steps.${STEP_IDS.uploadRole}.outputs.credentials-file }}`,
+        },
+      },
+      { name: 'Remove the upload credentials', if: 'always()', shell: 'bash', run: REMOVE_CREDENTIALS_SCRIPT },
+    ],
+  };
+
+  return {
+    name: 'keyless-build',
+    on: trigger,
+    permissions: {},
+    concurrency: { 'group': 'keyless-build-${{ github.ref }}', 'cancel-in-progress': false },
+    jobs: { build: job },
+  };
+}
+
+/** Serialises the workflow; SHA-pinned `uses:` get their version as a trailing comment. */
+export function renderWorkflow(config: KeylessBuildConfig, marker?: string): string {
+  const doc = new Document(workflowObject(config));
+  if (marker) doc.commentBefore = ` ${marker}`;
+  if (config.actionPinning === 'sha') {
+    const steps = (doc.getIn(['jobs', 'build', 'steps'], true) as { items: unknown[] }).items;
+    steps.forEach((_, index) => {
+      const node = doc.getIn(['jobs', 'build', 'steps', index, 'uses'], true) as Scalar | undefined;
+      if (!node) return;
+      const action = Object.values(ACTIONS).find((a) => String(node.value).startsWith(`${a.repository}@`));
+      if (action) node.comment = ` ${action.version}`;
+    });
+  }
+  return doc.toString({ lineWidth: 0 });
+}
