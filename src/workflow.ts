@@ -1,5 +1,5 @@
 import { Document, type Scalar } from 'yaml';
-import { ACTIONS, actionReference, type ActionName } from './actions';
+import { ACTIONS, actionUses, type ActionName } from './actions';
 import type { KeylessBuildConfig } from './config';
 import { CREDENTIALS_FILE_NAME, RUNNER_TEMP_DIR, SECRET_ID } from './constants';
 import { roleArn } from './iam';
@@ -45,7 +45,7 @@ export const REMOVE_CREDENTIALS_SCRIPT = `rm -rf -- "$RUNNER_TEMP/${RUNNER_TEMP_
 
 /** The workflow as an object, ready for YAML serialisation. */
 export function workflowObject(config: KeylessBuildConfig): Record<string, unknown> {
-  const uses = (name: ActionName) => actionReference(name, config.actionPinning).uses;
+  const uses = (name: ActionName) => actionUses(name, config.actionPinning);
   const firstEnvironment = config.environments[0];
   const trigger: Record<string, unknown> = {
     push: { branches: [...config.branches] },

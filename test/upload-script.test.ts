@@ -1,0 +1,343 @@
+/**
+ * End-to-end test of the generated repo's upload script (templates/sample/src/upload.ts):
+ * it is built exactly as the image builds it (npm install + tsc with the
+ * generated package.json and tsconfig.json), then run against moto with
+ * credentials that come only from a shared-credentials file, as in the
+ * BuildKit secret mount.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import {
+  GENERATED_SCRIPTS,
+  GENERATED_TSCONFIG,
+  UPLOADER_DEPENDENCIES,
+  UPLOADER_DEV_DEPENDENCIES,
+} from '../src/generated-package';
+import {
+  FAKE_CREDENTIALS,
+  Moto,
+  RunResult,
+  awsJson,
+  createBucket,
+  credentialsIni,
+  isolatedEnv,
+  run,
+  startMoto,
+} from './support/moto';
+
+const SAMPLE_DIR = resolve(__dirname, '..', 'templates', 'sample');
+const BUCKET = 'keyless-build-test';
+const REGION = 'ap-northeast-1';
+const MiB = 1024 * 1024;
+
+let work: string;
+let project: string;
+let credentialsFile: string;
+let moto: Moto | undefined;
+
+/** `moto` once beforeAll has started it. */
+function s3(): Moto {
+  if (!moto) {
+    throw new Error('moto is not running: see the beforeAll error');
+  }
+  return moto;
+}
+
+/** Runs `node dist/upload.js` in the built project; `undefined` removes a variable. */
+function runUpload(overrides: Record<string, string | undefined> = {}): Promise<RunResult> {
+  const env = isolatedEnv({
+    S3_BUCKET: BUCKET,
+    AWS_REGION: REGION,
+    AWS_ENDPOINT_URL: s3().endpoint,
+    AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
+  });
+  for (const [name, value] of Object.entries(overrides)) {
+    if (value === undefined) {
+      delete env[name];
+    } else {
+      env[name] = value;
+    }
+  }
+  // The point of the design: no key in the environment, only the file.
+  expect(env.AWS_ACCESS_KEY_ID).toBeUndefined();
+  return run('node', ['dist/upload.js'], { cwd: project, env, timeoutMs: 60_000 });
+}
+
+function output(result: RunResult): string {
+  return `exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function writeFile(path: string, content: string | Buffer): void {
+  mkdirSync(resolve(path, '..'), { recursive: true });
+  writeFileSync(path, content);
+}
+
+async function mustSucceed(step: string, result: Promise<RunResult>): Promise<void> {
+  const done = await result;
+  if (done.code !== 0) {
+    throw new Error(`${step} failed\n${output(done)}`);
+  }
+}
+
+interface GetObject {
+  ContentType?: string;
+  CacheControl?: string;
+  ContentLength?: number;
+  ETag?: string;
+}
+
+/** Downloads an object with the CLI; returns its metadata and bytes. */
+async function getObject(key: string): Promise<{ meta: GetObject; body: Buffer }> {
+  const outFile = join(work, 'downloads', sha256(Buffer.from(key)));
+  mkdirSync(join(work, 'downloads'), { recursive: true });
+  const meta = await awsJson<GetObject>(s3(), ['s3api', 'get-object', '--bucket', BUCKET, '--key', key, outFile], REGION);
+  return { meta, body: readFileSync(outFile) };
+}
+
+async function listKeys(prefix: string): Promise<string[]> {
+  const listing = await awsJson<{ Contents?: { Key: string }[] }>(
+    s3(),
+    ['s3api', 'list-objects-v2', '--bucket', BUCKET, '--prefix', prefix],
+    REGION,
+  );
+  return (listing.Contents ?? []).map((object) => object.Key).sort();
+}
+
+interface Manifest {
+  bucket: string;
+  prefix: string;
+  objects: { key: string; size: number; contentType: string; cacheControl: string; sha256: string; etag?: string }[];
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'keyless-upload-'));
+  project = join(work, 'project');
+
+  // The generated repo, as far as the upload step sees it.
+  cpSync(SAMPLE_DIR, project, { recursive: true });
+  const packageJson = {
+    name: 'keyless-build-upload-test',
+    private: true,
+    type: 'module',
+    scripts: GENERATED_SCRIPTS,
+    dependencies: UPLOADER_DEPENDENCIES,
+    devDependencies: UPLOADER_DEV_DEPENDENCIES,
+  };
+  writeFile(join(project, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
+  writeFile(join(project, 'tsconfig.json'), `${JSON.stringify(GENERATED_TSCONFIG, null, 2)}\n`);
+
+  const npmEnv = isolatedEnv();
+  await mustSucceed('npm install', run('npm', ['install', '--no-audit', '--no-fund'], { cwd: project, env: npmEnv, timeoutMs: 240_000 }));
+  await mustSucceed('npm run build', run('npm', ['run', 'build'], { cwd: project, env: npmEnv, timeoutMs: 60_000 }));
+
+  moto = await startMoto();
+  await createBucket(moto, BUCKET, REGION);
+
+  credentialsFile = join(work, 'upload-credentials.ini');
+  writeFile(credentialsFile, credentialsIni(FAKE_CREDENTIALS));
+}, 300_000);
+
+afterAll(async () => {
+  await moto?.stop();
+  if (work) {
+    rmSync(work, { recursive: true, force: true });
+  }
+});
+
+describe('upload script', () => {
+  it('uploads every file under the prefix with its bytes, Content-Type and Cache-Control, and writes the manifest', async () => {
+    // The sample's public/ (index.html, style.css) plus files that exercise
+    // each Content-Type and Cache-Control rule, nesting, and symlinks.
+    const publicDir = join(project, 'public');
+    writeFile(join(publicDir, 'assets', 'app.3f2a9c1b.js'), 'console.log("hashed");\n');
+    writeFile(join(publicDir, 'assets', 'app.3f2a9c1b.js.map'), '{"version":3,"sources":[],"mappings":""}\n');
+    writeFile(join(publicDir, 'img', 'logo.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>\n');
+    writeFile(join(publicDir, 'docs', 'deep', 'report-20240131.txt'), 'a date, not a content hash\n');
+    writeFile(join(publicDir, 'data.bin'), randomBytes(1024));
+    symlinkSync('style.css', join(publicDir, 'alias.css'));
+    symlinkSync(join(project, 'package.json'), join(publicDir, 'outside.json'));
+
+    const immutable = 'public, max-age=31536000, immutable';
+    const short = 'public, max-age=300';
+    const expected: Record<string, { file: string; contentType: string; cacheControl: string }> = {
+      'site/v1/alias.css': { file: 'style.css', contentType: 'text/css; charset=utf-8', cacheControl: short },
+      'site/v1/assets/app.3f2a9c1b.js': { file: 'assets/app.3f2a9c1b.js', contentType: 'text/javascript; charset=utf-8', cacheControl: immutable },
+      'site/v1/assets/app.3f2a9c1b.js.map': { file: 'assets/app.3f2a9c1b.js.map', contentType: 'application/json', cacheControl: immutable },
+      'site/v1/data.bin': { file: 'data.bin', contentType: 'application/octet-stream', cacheControl: short },
+      'site/v1/docs/deep/report-20240131.txt': { file: 'docs/deep/report-20240131.txt', contentType: 'text/plain; charset=utf-8', cacheControl: short },
+      'site/v1/img/logo.svg': { file: 'img/logo.svg', contentType: 'image/svg+xml', cacheControl: short },
+      'site/v1/index.html': { file: 'index.html', contentType: 'text/html; charset=utf-8', cacheControl: 'no-cache' },
+      'site/v1/style.css': { file: 'style.css', contentType: 'text/css; charset=utf-8', cacheControl: short },
+    };
+    const keys = Object.keys(expected).sort();
+
+    // UPLOAD_DIR and UPLOAD_MANIFEST are left at their defaults (public, upload-manifest.json).
+    const result = await runUpload({ S3_PREFIX: 'site/v1' });
+    expect(result.code, output(result)).toBe(0);
+
+    // Exactly these keys: the symlink out of public/ was not followed.
+    expect(await listKeys('site/v1/')).toEqual(keys);
+    expect(result.stderr).toMatch(/skip .*outside\.json: symlink points outside the upload directory/);
+
+    await Promise.all(
+      keys.map(async (key) => {
+        const { file, contentType, cacheControl } = expected[key]!;
+        const { meta, body } = await getObject(key);
+        expect(body.equals(readFileSync(join(publicDir, file))), `bytes of ${key}`).toBe(true);
+        expect(meta.ContentType, key).toBe(contentType);
+        expect(meta.CacheControl, key).toBe(cacheControl);
+      }),
+    );
+
+    const manifest = JSON.parse(readFileSync(join(project, 'upload-manifest.json'), 'utf8')) as Manifest;
+    expect(manifest.bucket).toBe(BUCKET);
+    expect(manifest.prefix).toBe('site/v1/');
+    expect(manifest.objects.map((object) => object.key)).toEqual(keys);
+    for (const object of manifest.objects) {
+      const local = readFileSync(join(publicDir, expected[object.key]!.file));
+      expect(object).toMatchObject({
+        size: local.length,
+        sha256: sha256(local),
+        contentType: expected[object.key]!.contentType,
+        cacheControl: expected[object.key]!.cacheControl,
+      });
+      expect(object.etag).toMatch(/^[0-9a-f]{32}$/);
+    }
+
+    // CI log: one line per file, then a summary; never a credential.
+    for (const key of keys) {
+      expect(result.stdout).toContain(`uploaded ${key} (`);
+    }
+    expect(result.stdout).toMatch(/done: 8 files, \d+ bytes in [\d.]+ s/);
+    for (const secret of Object.values(FAKE_CREDENTIALS)) {
+      expect(result.stdout + result.stderr).not.toContain(secret);
+    }
+
+    // The sample app of the runtime stage reads the same manifest.
+    const app = await run('node', ['dist/index.js'], { cwd: project, env: isolatedEnv() });
+    expect(app.code, output(app)).toBe(0);
+    expect(app.stdout).toMatch(new RegExp(`^8 objects \\(\\d+ bytes\\) were uploaded to s3://${BUCKET}/site/v1/`));
+  }, 60_000);
+
+  it('sends a file larger than 10 MiB as a multipart upload that arrives intact', async () => {
+    const dir = join(work, 'big');
+    const data = randomBytes(10 * MiB + 123_457);
+    writeFile(join(dir, 'video', 'big.bin'), data);
+    const manifestPath = join(work, 'big-manifest.json');
+
+    // Also covers the service-specific endpoint variable, and a host name
+    // rather than an IP: with `localhost` the SDK would address the bucket as
+    // `<bucket>.localhost` unless the script sets forcePathStyle.
+    const result = await runUpload({
+      AWS_ENDPOINT_URL: undefined,
+      AWS_ENDPOINT_URL_S3: s3().endpoint.replace('127.0.0.1', 'localhost'),
+      S3_PREFIX: '/big',
+      UPLOAD_DIR: dir,
+      UPLOAD_MANIFEST: manifestPath,
+      UPLOAD_CONCURRENCY: '2',
+    });
+    expect(result.code, output(result)).toBe(0);
+
+    const { meta, body } = await getObject('big/video/big.bin');
+    // A multipart ETag is "<md5 of the part md5s>-<part count>": 5 MiB parts, so 3.
+    expect(meta.ETag).toMatch(/^"[0-9a-f]{32}-3"$/);
+    expect(meta.ContentLength).toBe(data.length);
+    expect(sha256(body)).toBe(sha256(data));
+
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
+    expect(manifest.prefix).toBe('big/');
+    expect(manifest.objects).toEqual([
+      expect.objectContaining({ key: 'big/video/big.bin', size: data.length, sha256: sha256(data), etag: expect.stringMatching(/-3$/) }),
+    ]);
+    // No parts left behind by the multipart upload.
+    const uploads = await awsJson<{ Uploads?: unknown[] }>(s3(), ['s3api', 'list-multipart-uploads', '--bucket', BUCKET], REGION);
+    expect(uploads.Uploads ?? []).toEqual([]);
+  }, 60_000);
+
+  describe('configuration errors exit 2 before any upload, naming the variable', () => {
+    const cases: [string, Record<string, string | undefined>, RegExp][] = [
+      ['S3_BUCKET missing', { S3_BUCKET: undefined }, /S3_BUCKET is not set/],
+      ['S3_BUCKET given as a URI', { S3_BUCKET: `s3://${BUCKET}` }, /S3_BUCKET="s3:\/\/.*" is not a bucket name/],
+      ['AWS_REGION missing', { AWS_REGION: undefined }, /AWS_REGION is not set/],
+      ['UPLOAD_CONCURRENCY out of range', { UPLOAD_CONCURRENCY: '65' }, /UPLOAD_CONCURRENCY="65" is invalid: use a whole number from 1 to 64/],
+      ['UPLOAD_DIR missing', { UPLOAD_DIR: 'no-such-dir' }, /UPLOAD_DIR="no-such-dir" does not exist/],
+      ['AWS_ENDPOINT_URL not a URL', { AWS_ENDPOINT_URL: 'localhost:5000' }, /AWS_ENDPOINT_URL="localhost:5000" must start with http/],
+    ];
+    it.each(cases)('%s', async (_name, overrides, message) => {
+      const result = await runUpload(overrides);
+      expect(result.code, output(result)).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stdout).not.toContain('uploaded ');
+    }, 30_000);
+
+    it('an empty UPLOAD_DIR', async () => {
+      const empty = join(work, 'empty-dir');
+      mkdirSync(join(empty, 'only-a-subdirectory'), { recursive: true });
+      const result = await runUpload({ UPLOAD_DIR: empty });
+      expect(result.code, output(result)).toBe(2);
+      expect(result.stderr).toMatch(/UPLOAD_DIR=".*empty-dir" contains no files/);
+    }, 30_000);
+  });
+
+  it('a bucket that does not exist exits 1 with a message naming the bucket, and writes no manifest', async () => {
+    const manifestPath = join(work, 'no-bucket-manifest.json');
+    const result = await runUpload({ S3_BUCKET: 'keyless-no-such-bucket', S3_PREFIX: 'x', UPLOAD_MANIFEST: manifestPath });
+    expect(result.code, output(result)).toBe(1);
+    expect(result.stderr).toContain('NoSuchBucket');
+    expect(result.stderr).toContain('the bucket "keyless-no-such-bucket" exists');
+    expect(result.stderr).toMatch(/\d+ of \d+ files were not uploaded/);
+    expect(existsSync(manifestPath)).toBe(false);
+  }, 30_000);
+
+  it('an empty credentials file exits 1 explaining what to check', async () => {
+    const empty = join(work, 'empty-credentials.ini');
+    writeFile(empty, '');
+    const result = await runUpload({ AWS_SHARED_CREDENTIALS_FILE: empty, S3_PREFIX: 'no-creds' });
+    expect(result.code, output(result)).toBe(1);
+    expect(result.stderr).toContain('The upload credentials were rejected or not found (CredentialsProviderError');
+    expect(result.stderr).toContain(`AWS_SHARED_CREDENTIALS_FILE=${empty} is empty`);
+    expect(result.stderr).toContain('assume-role step');
+    expect(await listKeys('no-creds/')).toEqual([]);
+  }, 30_000);
+
+  it('a credentials file that was not mounted exits 1 explaining what to check', async () => {
+    const missing = join(work, 'not-mounted.ini');
+    const result = await runUpload({ AWS_SHARED_CREDENTIALS_FILE: missing });
+    expect(result.code, output(result)).toBe(1);
+    expect(result.stderr).toContain(`AWS_SHARED_CREDENTIALS_FILE=${missing} does not exist`);
+    expect(result.stderr).toContain('--mount=type=secret');
+  }, 30_000);
+
+  it('rejected credentials stop the whole run at the first failure', async () => {
+    const dir = join(work, 'many');
+    for (let i = 0; i < 40; i++) {
+      writeFile(join(dir, `file-${String(i).padStart(2, '0')}.txt`), `file ${i}\n`);
+    }
+    // moto accepts any key by default; with its IAM authentication on, an
+    // unknown access key gets S3's own InvalidAccessKeyId (403).
+    await s3().setAuth(true);
+    let result: RunResult;
+    const logBefore = s3().log().length;
+    try {
+      result = await runUpload({ UPLOAD_DIR: dir, S3_PREFIX: 'denied', UPLOAD_CONCURRENCY: '3' });
+    } finally {
+      await s3().setAuth(false);
+    }
+    expect(result.code, output(result)).toBe(1);
+    expect(result.stderr).toContain('InvalidAccessKeyId');
+    expect(result.stderr).toContain(`AWS_SHARED_CREDENTIALS_FILE=${credentialsFile} is present`);
+    expect(result.stderr).toContain(`s3:PutObject (and the multipart actions) on arn:aws:s3:::${BUCKET}/denied/*`);
+    expect(result.stderr).toContain('40 of 40 files were not uploaded');
+    // Only the uploads already in flight reached S3: no new file started, no retries.
+    const puts = s3().log().slice(logBefore).split('\n').filter((line) => line.includes(`"PUT /${BUCKET}/denied/`));
+    expect(puts.length).toBeGreaterThan(0);
+    expect(puts.length).toBeLessThanOrEqual(3);
+  }, 30_000);
+});
