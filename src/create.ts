@@ -98,6 +98,7 @@ export async function init(context: CreateContext): Promise<ExitCode> {
     const name = basename(target).toLowerCase();
     files.push({ path: '.projenrc.ts', content: renderProjenrc(options as unknown as KeylessBuildOptions, name, packageSpec, packageManager) });
     files.push({ path: 'package.json', content: bootstrapPackageJson(name, packageSpec) });
+    files.push({ path: '.projen/tasks.json', content: BOOTSTRAP_TASKS });
   }
   files.sort((a, b) => a.path.localeCompare(b.path));
 
@@ -146,6 +147,9 @@ function missingMessage(missing: readonly ParameterName[], yes: boolean): string
   const why = yes ? '--yes was given' : 'no terminal to prompt on';
   return `error: missing required parameters (${why}):\n${lines.join('\n')}\nNothing was written.\n`;
 }
+
+/** Lets the first `npx projen` run .projenrc.ts; projen then writes its own tasks.json. */
+const BOOTSTRAP_TASKS = `${JSON.stringify({ tasks: { default: { name: 'default', steps: [{ exec: 'tsx .projenrc.ts' }] } } }, null, 2)}\n`;
 
 function bootstrapPackageJson(name: string, packageSpec: string): string {
   const [specName, specVersion] = splitSpec(packageSpec);

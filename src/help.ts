@@ -1,8 +1,10 @@
 import { PARAMETERS } from './parameters';
 
 export function createHelp(command: string, version: string): string {
-  const width = Math.max(...PARAMETERS.map((p) => `${p.flag} <${p.kind === 'boolean' ? 'bool' : 'value'}>`.length)) + 2;
-  const line = (left: string, right: string) => `  ${left.padEnd(width)}${right}`;
+  const width = 34;
+  // A long left column moves the description to the next line instead of breaking the alignment.
+  const line = (left: string, right: string) =>
+    left.length < width ? `  ${left.padEnd(width)}${right}` : `  ${left}\n  ${' '.repeat(width)}${right}`;
   const parameter = (p: (typeof PARAMETERS)[number]) => {
     const value = p.kind === 'boolean' ? `${p.flag}[=false]` : `${p.flag} <${p.choices ? p.choices.join('|') : p.example}>`;
     const suffix = p.required ? ' (required)' : p.defaultText ? ` (default: ${p.defaultText})` : '';

@@ -23,7 +23,10 @@ export function renderProjenrc(options: KeylessBuildOptions, projectName: string
     });
   const compilerOptions = Object.entries(GENERATED_TSCONFIG.compilerOptions)
     .filter(([name]) => !['rootDir', 'outDir'].includes(name))
-    .map(([name, value]) => `      ${name}: ${JSON.stringify(value)},`);
+    .map(([name, value]) =>
+      // projen types moduleResolution as an enum.
+      name === 'moduleResolution' ? '      moduleResolution: javascript.TypeScriptModuleResolution.NODE_NEXT,' : `      ${name}: ${JSON.stringify(value)},`,
+    );
   return [
     "import { javascript, typescript } from 'projen';",
     `import { KeylessBuild } from '${COMPONENT_MODULE}';`,
@@ -38,6 +41,7 @@ export function renderProjenrc(options: KeylessBuildOptions, projectName: string
     `  devDeps: [${JSON.stringify(packageSpec)}],`,
     `  srcdir: ${JSON.stringify(SRC_DIR)},`,
     `  libdir: ${JSON.stringify(OUT_DIR)},`,
+    `  entrypoint: ${JSON.stringify(`${OUT_DIR}/index.js`)},`,
     '  tsconfig: {',
     '    compilerOptions: {',
     ...compilerOptions,

@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ACTIONS } from '../src/actions';
+import { createHelp } from '../src/help';
+
+const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+
+describe('README', () => {
+  it('holds the CLI reference exactly as --help prints it', () => {
+    expect(readme).toContain(createHelp('create-keyless-build', '<version>'));
+  });
+
+  it('names the pinned action versions the code uses', () => {
+    for (const action of Object.values(ACTIONS)) expect(readme).toContain(`${action.repository} ${action.version}`);
+  });
+
+  it('gives the two quick-start commands', () => {
+    expect(readme).toContain('npm ci && npm run example');
+    expect(readme).toContain('./scripts/install-test-tools.sh && npm ci && npm test');
+  });
+});
