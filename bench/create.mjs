@@ -28,7 +28,7 @@ try {
 }
 
 function main() {
-  if (!existsSync(join(root, 'lib', 'cli.js'))) throw new Error('lib/ is not built: run `npx projen compile` first');
+  if (!existsSync(join(root, 'lib', 'cli.bundle.js'))) throw new Error('lib/ is not built: run `npx projen compile` first');
   const ours = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
   const vite = installCreateVite();
 
@@ -80,16 +80,10 @@ function main() {
   }
 }
 
-/** Installs create-vite@9 into the temp folder (not a devDependency) and returns its version and bin script. */
+/** create-vite from this repo's devDependencies (version fixed by the lock file). */
 function installCreateVite() {
-  const prefix = join(work, 'create-vite');
-  console.error('installing create-vite@9 into a temp folder...');
-  const r = spawnSync('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--silent', 'create-vite@9'], {
-    encoding: 'utf8',
-    shell: process.platform === 'win32',
-  });
-  if (r.status !== 0) throw new Error(`npm install create-vite@9 failed (${r.error?.message ?? `exit ${r.status}`})\n${r.stderr}`);
-  const dir = join(prefix, 'node_modules', 'create-vite');
+  const dir = join(root, 'node_modules', 'create-vite');
+  if (!existsSync(join(dir, 'package.json'))) throw new Error('create-vite is not installed: run npm ci first');
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   return { version: pkg.version, bin: join(dir, typeof pkg.bin === 'string' ? pkg.bin : pkg.bin['create-vite']) };
 }

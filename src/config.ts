@@ -1,4 +1,4 @@
-import { findParameter, type ParameterName } from './parameters';
+import { PARAMETERS, findParameter, kebab, type ParameterName } from './parameters';
 import { partitionOf, type Partition } from './partition';
 
 /** What a user may set. Required: account, region, repo, bucket. */
@@ -97,7 +97,7 @@ export class ConfigError extends Error {
 }
 
 export function formatIssue(issue: ConfigIssue): string {
-  const { flag } = findParameter(issue.parameter);
+  const flag = PARAMETERS.find((p) => p.name === issue.parameter)?.flag ?? `--${kebab(issue.parameter)}`;
   const shown = issue.value === undefined ? 'missing' : JSON.stringify(issue.value);
   return `${issue.parameter} (${flag}) = ${shown}: ${issue.rule}. Fix: ${issue.fix}.`;
 }
@@ -155,10 +155,25 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
     }
   }
   for (const [name, value] of Object.entries(options)) {
-    if (typeof value === 'string' && /[\u0000-\u001f\u007f]/.test(value)) {
-      report(name as ParameterName, value, 'contains a control character (newline, tab, ...)', 'remove it');
+    const parameter = PARAMETERS.find((p) => p.name === name);
+    if (!parameter) {
+      const known = PARAMETERS.map((p) => p.name);
+      const close = known.find((k) => k.toLowerCase() === name.toLowerCase().replace(/[-_]/g, ''));
+      report(name as ParameterName, value, 'is not a keyless-build parameter', close ? `did you mean ${close}?` : `use one of ${known.join(', ')}`);
+      continue;
+    }
+    if (value === undefined) continue;
+    const typeProblem = wrongType(parameter.kind, value);
+    if (typeProblem) {
+      report(parameter.name, value, typeProblem, `pass e.g. ${parameter.kind === 'list' ? `["${parameter.example}"]` : parameter.example}`);
+      continue;
+    }
+    const texts = Array.isArray(value) ? value : [value];
+    if (texts.some((text) => typeof text === 'string' && /[\u0000-\u001f\u007f]/.test(text))) {
+      report(parameter.name, value, 'contains a control character (newline, tab, ...)', 'remove it');
     }
   }
+  if (issues.length > 0) throw new ConfigError(issues);
 
   const account = text(options.account);
   if (account && !/^\d{12}$/.test(account)) {
@@ -399,6 +414,20 @@ function subjectProblem(subject: string): string | undefined {
   if (/^[*?]+$/.test(context)) return 'must not allow every workflow of the repository with a bare wildcard';
   if (!/^[\w./:@*?-]+$/.test(context)) return 'may contain only letters, digits and . / : @ * ? _ -';
   return undefined;
+}
+
+function wrongType(kind: string, value: unknown): string | undefined {
+  switch (kind) {
+    case 'list':
+      return Array.isArray(value) && value.every((item) => typeof item === 'string') ? undefined : 'must be a list of strings';
+    case 'boolean':
+      return typeof value === 'boolean' ? undefined : 'must be true or false';
+    case 'integer':
+      // Non-numbers get the range rule's own, more useful message.
+      return undefined;
+    default:
+      return typeof value === 'string' ? undefined : 'must be a string';
+  }
 }
 
 function text(value: string | undefined): string | undefined {

@@ -123,10 +123,19 @@ export function workflowObject(config: KeylessBuildConfig): Record<string, unkno
   };
 }
 
+/** Why each job permission is needed, as a comment beside it. */
+const PERMISSION_COMMENTS: Record<string, string> = {
+  'id-token': 'the OIDC token that role A trusts',
+  'contents': 'actions/checkout',
+};
+
 /** Serialises the workflow; SHA-pinned `uses:` get their version as a trailing comment. */
 export function renderWorkflow(config: KeylessBuildConfig, marker?: string): string {
   const doc = new Document(workflowObject(config));
   if (marker) doc.commentBefore = ` ${marker}`;
+  for (const [permission, comment] of Object.entries(PERMISSION_COMMENTS)) {
+    (doc.getIn(['jobs', 'build', 'permissions', permission], true) as Scalar).comment = ` ${comment}`;
+  }
   if (config.actionPinning === 'sha') {
     const steps = (doc.getIn(['jobs', 'build', 'steps'], true) as { items: unknown[] }).items;
     steps.forEach((_, index) => {

@@ -165,6 +165,17 @@ describe('validation', () => {
     expect(readdirSync(cwd)).toEqual([]);
   });
 
+  it('rejects unknown parameters and wrong types, as a .projenrc.ts could pass them', () => {
+    const issues = issuesOf({ ...seed, buckett: 'x', account: 111111111111, branches: 'main', createBucket: 'yes' });
+    expect(issues.map((i) => [i.parameter, i.rule]).sort()).toEqual([
+      ['account', 'must be a string'],
+      ['branches', 'must be a list of strings'],
+      ['buckett', 'is not a keyless-build parameter'],
+      ['createBucket', 'must be true or false'],
+    ]);
+    expect(new ConfigError(issues).message).toContain('buckett (--buckett) = "x": is not a keyless-build parameter');
+  });
+
   it('reports every problem at once', () => {
     const issues = issuesOf({ account: '1', region: 'nowhere', repo: 'x', bucket: 'B', sessionDuration: 5 });
     expect(new Set(issues.map((i) => i.parameter))).toEqual(new Set(['account', 'region', 'repo', 'bucket', 'sessionDuration']));
