@@ -5,16 +5,12 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Handlebars from 'handlebars';
+import { protectGitHubExpressions } from '../src/github-expressions';
 
 const root = join(__dirname, '..');
 const templatesDir = join(root, 'templates');
 const sampleDir = join(templatesDir, 'sample');
 const output = join(root, 'src', 'templates.generated.ts');
-
-/** `${{ expr }}` is GitHub's syntax, not ours: escape it so Handlebars prints it as written. */
-export function protectGitHubExpressions(source: string): string {
-  return source.replace(/\$\{\{/g, '$\\{{');
-}
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir)

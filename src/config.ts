@@ -154,6 +154,7 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
       report(name, undefined, 'is required', `pass ${flag} ${example}`);
     }
   }
+  const issuesBeforeTypes = issues.length;
   for (const [name, value] of Object.entries(options)) {
     const parameter = PARAMETERS.find((p) => p.name === name);
     if (!parameter) {
@@ -173,7 +174,8 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
       report(parameter.name, value, 'contains a control character (newline, tab, ...)', 'remove it');
     }
   }
-  if (issues.length > 0) throw new ConfigError(issues);
+  // The rules below read values as the types they should be: stop here when one is not.
+  if (issues.length > issuesBeforeTypes) throw new ConfigError(issues);
 
   const account = text(options.account);
   if (account && !/^\d{12}$/.test(account)) {

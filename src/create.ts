@@ -128,7 +128,8 @@ export async function init(context: CreateContext): Promise<ExitCode> {
       stderr(`error: ${packageManager} install failed in ${directory}. The files are written; fix the cause and run it again.\n`);
       return 1;
     }
-    if (flags.projen && !run(...projenCommand(packageManager), target, stderr)) {
+    // projen installs with a frozen lock file when CI is set; this first synth adds the dependencies.
+    if (flags.projen && !run(...projenCommand(packageManager), target, stderr, { ...context.env, CI: undefined })) {
       stderr(`error: projen synth failed in ${directory}. Run \`npx projen\` there to see why.\n`);
       return 1;
     }
@@ -186,8 +187,8 @@ function projenCommand(packageManager: PackageManager): [string, string[]] {
   return [packageManager, ['exec', 'projen']];
 }
 
-function run(command: string, args: readonly string[], cwd: string, stderr: (text: string) => void): boolean {
-  const result = spawnSync(command, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+function run(command: string, args: readonly string[], cwd: string, stderr: (text: string) => void, env?: NodeJS.ProcessEnv): boolean {
+  const result = spawnSync(command, args, { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.error) stderr(`error: ${command}: ${result.error.message}\n`);
   return result.status === 0;
 }

@@ -78,6 +78,7 @@ export function renderDockerfile(config: KeylessBuildConfig, marker?: string): s
 export function renderReadme(config: KeylessBuildConfig, options: RenderOptions, files: readonly RenderedFile[]): string {
   const listed = [
     ...files,
+    { path: 'README.md', owner: 'sample' },
     ...(options.projen ? ['.projenrc.ts', 'package.json', 'tsconfig.json'].map((path) => ({ path, owner: 'projen' })) : []),
   ]
     .map((f) => ({ path: f.path, owner: describeOwner(f.owner, options.projen) }))

@@ -181,6 +181,11 @@ describe('validation', () => {
     expect(new Set(issues.map((i) => i.parameter))).toEqual(new Set(['account', 'region', 'repo', 'bucket', 'sessionDuration']));
   });
 
+  it('checks the given values while required ones are still missing (as the prompts need)', () => {
+    const issues = issuesOf({ region: 'ap-northeast-1', repo: 'acme/my-app', account: '123' });
+    expect(issues.map((i) => i.parameter).sort()).toEqual(['account', 'bucket']);
+  });
+
   it('names every missing required parameter', () => {
     const issues = issuesOf({});
     expect(issues.filter((i) => i.rule === 'is required').map((i) => i.parameter)).toEqual(['account', 'region', 'repo', 'bucket']);
