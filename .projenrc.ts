@@ -1,5 +1,14 @@
 import { javascript, typescript } from 'projen';
 
+const compilerOptions: javascript.TypeScriptCompilerOptions = {
+  lib: ['es2022'],
+  target: 'ES2022',
+  // node16 keeps `await import()` for the ESM-only prompt library instead of turning it into require().
+  module: 'node16',
+  moduleResolution: javascript.TypeScriptModuleResolution.NODE16,
+  skipLibCheck: true,
+};
+
 const project = new typescript.TypeScriptProject({
   name: 'create-keyless-build',
   description:
@@ -42,24 +51,9 @@ const project = new typescript.TypeScriptProject({
     'create-vite@^9.3.0',
     '@types/node@^20',
   ],
-  tsconfig: {
-    compilerOptions: {
-      lib: ['es2022'],
-      target: 'ES2022',
-      // node16 keeps `await import()` for the ESM-only prompt library instead of turning it into require().
-      module: 'node16',
-      moduleResolution: javascript.TypeScriptModuleResolution.NODE16,
-      skipLibCheck: true,
-    },
-  },
+  tsconfig: { compilerOptions },
   tsconfigDev: {
-    compilerOptions: {
-      lib: ['es2022'],
-      target: 'ES2022',
-      module: 'node16',
-      moduleResolution: javascript.TypeScriptModuleResolution.NODE16,
-      skipLibCheck: true,
-    },
+    compilerOptions,
     include: ['bench/**/*.ts', 'scripts/**/*.ts'],
   },
   gitignore: ['/.tmp/', '/example/'],
