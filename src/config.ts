@@ -251,7 +251,8 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
   const ecrRepository = text(options.ecrRepository) ?? repoName.toLowerCase();
   if (text(options.ecrRepository) !== undefined || repoName) {
     if (ecrRepository.length < 2 || ecrRepository.length > 256 || !ECR_REPOSITORY.test(ecrRepository)) {
-      report('ecrRepository', ecrRepository, 'is not an ECR repository name (2-256 lowercase letters, digits, and . _ - / between them)', 'pass --ecr-repository with e.g. my-app');
+      const derived = text(options.ecrRepository) === undefined ? `, derived from repo ${repo}` : '';
+      report('ecrRepository', ecrRepository, `is not an ECR repository name (2-256 lowercase letters, digits, and . _ - / between them)${derived}`, 'pass --ecr-repository with e.g. my-app');
     }
   }
 

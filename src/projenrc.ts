@@ -19,7 +19,7 @@ export function renderProjenrc(options: KeylessBuildOptions, projectName: string
     .sort(([a], [b]) => order(a) - order(b))
     .flatMap(([name, value]) => {
       const parameter = PARAMETERS.find((p) => p.name === name);
-      return [`  // ${parameter?.description ?? name}`, `  ${name}: ${JSON.stringify(value)},`];
+      return [`  // ${(parameter?.description ?? name).replace(/ \(comma-separated\)$/, '')}`, `  ${name}: ${JSON.stringify(value)},`];
     });
   const compilerOptions = Object.entries(GENERATED_TSCONFIG.compilerOptions)
     .filter(([name]) => !['rootDir', 'outDir'].includes(name))
