@@ -381,7 +381,7 @@ function bucketNameProblems(bucket: string): string[] {
   const problems: string[] = [];
   if (bucket.length < 3 || bucket.length > 63) problems.push(`must be 3-63 characters long (it has ${bucket.length})`);
   if (!/^[a-z0-9.-]*$/.test(bucket)) problems.push('may contain only lowercase letters, digits, dots and hyphens');
-  if (!/^[a-z0-9]/.test(bucket) || !/[a-z0-9]$/.test(bucket)) problems.push('must start and end with a letter or digit');
+  if (!/^[a-z0-9]/.test(bucket) || !/[a-z0-9]$/.test(bucket)) problems.push('must start and end with a lowercase letter or digit');
   if (bucket.includes('..')) problems.push('must not contain two adjacent dots');
   if (/^\d{1,3}(\.\d{1,3}){3}$/.test(bucket)) problems.push('must not be formatted as an IP address');
   for (const reserved of ['xn--', 'sthree-', 'amzn-s3-demo-']) {

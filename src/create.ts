@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { basename, relative, resolve } from 'node:path';
 import { parseArgs, UsageError } from './args';
 import { ConfigError, REQUIRED_PARAMETERS, resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from './config';
@@ -79,6 +80,10 @@ export async function init(context: CreateContext): Promise<ExitCode> {
   // 4. Check the target directory.
   const directory = parsed.directory ?? config.repoName;
   const target = resolve(context.cwd, directory);
+  if (existsSync(target) && !statSync(target).isDirectory()) {
+    stderr(`error: ${directory} exists and is not a directory. Choose another target directory.\nNothing was written.\n`);
+    return 2;
+  }
   if (!flags.force && !isEmptyDirectory(target)) {
     stderr(`error: ${directory} is not empty. Choose another directory, or pass --force to write into it (files of the same name are replaced).\nNothing was written.\n`);
     return 2;

@@ -247,6 +247,19 @@ describe('create-keyless-build (non-interactive)', () => {
     expect(readdirSync(work)).toEqual(['my-app']);
   });
 
+  it('refuses a target that is a file, with or without --force', () => {
+    const work = freshDir();
+    writeFileSync(join(work, 'my-app'), 'not a directory\n');
+    for (const extra of [[], ['--force']]) {
+      const result = runCli(['my-app', ...SEED, ...OFFLINE, ...extra], { cwd: work });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('my-app exists and is not a directory');
+      expect(result.stderr).toContain('Nothing was written.');
+      expect(readFileSync(join(work, 'my-app'), 'utf8')).toBe('not a directory\n');
+      expect(readdirSync(work)).toEqual(['my-app']);
+    }
+  });
+
   it('runs git init unless --no-git', () => {
     const work = freshDir();
     const result = runCli(['my-app', ...SEED, '--no-install'], { cwd: work });

@@ -3,7 +3,7 @@
  * pipes (no terminal) or inside a pseudo-terminal made by util-linux `script`.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
@@ -21,10 +21,11 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Fails with a clear message when lib/ has not been built. */
+/** Fails with a clear message when the lib/ file the bins load has not been built. */
 export function assertBuilt(): void {
-  if (!existsSync(join(ROOT, 'lib', 'cli.js'))) {
-    throw new Error('lib/cli.js is missing: run `npx projen compile` before these tests');
+  const required = /require\('\.\.\/(lib\/[^']+)'\)/.exec(readFileSync(CREATE_BIN, 'utf8'))?.[1] ?? 'lib/cli.js';
+  if (!existsSync(join(ROOT, required))) {
+    throw new Error(`${required} is missing: run \`npx projen compile\` before these tests`);
   }
 }
 
