@@ -89,6 +89,7 @@ project.compileTask.exec(
 
 project.testTask.reset();
 project.testTask.spawn(project.compileTask);
+project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
 project.testTask.exec('vitest run');
 
 project.addTask('example', {

@@ -1,21 +1,17 @@
 /**
  * End-to-end test of the generated repo's upload script (templates/sample/src/upload.ts):
- * it is built exactly as the image builds it (npm install + tsc with the
- * generated package.json and tsconfig.json), then run against moto with
+ * the plain generated repo is rendered, built as the image builds it (npm install +
+ * npm run build with its package.json and tsconfig.json), then run against moto with
  * credentials that come only from a shared-credentials file, as in the
  * BuildKit secret mount.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import {
-  GENERATED_SCRIPTS,
-  GENERATED_TSCONFIG,
-  UPLOADER_DEPENDENCIES,
-  UPLOADER_DEV_DEPENDENCIES,
-} from '../src/generated-package';
+import { resolveConfig } from '../src/config';
+import { renderRepository } from '../src/render';
 import {
   FAKE_CREDENTIALS,
   Moto,
@@ -28,7 +24,6 @@ import {
   startMoto,
 } from './support/moto';
 
-const SAMPLE_DIR = resolve(__dirname, '..', 'templates', 'sample');
 const BUCKET = 'keyless-build-test';
 const REGION = 'ap-northeast-1';
 const MiB = 1024 * 1024;
@@ -120,18 +115,11 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'keyless-upload-'));
   project = join(work, 'project');
 
-  // The generated repo, as far as the upload step sees it.
-  cpSync(SAMPLE_DIR, project, { recursive: true });
-  const packageJson = {
-    name: 'keyless-build-upload-test',
-    private: true,
-    type: 'module',
-    scripts: GENERATED_SCRIPTS,
-    dependencies: UPLOADER_DEPENDENCIES,
-    devDependencies: UPLOADER_DEV_DEPENDENCIES,
-  };
-  writeFile(join(project, 'package.json'), `${JSON.stringify(packageJson, null, 2)}\n`);
-  writeFile(join(project, 'tsconfig.json'), `${JSON.stringify(GENERATED_TSCONFIG, null, 2)}\n`);
+  // The generated plain (--no-projen) repo, exactly as rendered: package.json, tsconfig.json, src/, public/.
+  const config = resolveConfig({ account: '111111111111', region: REGION, repo: 'acme/upload-test', bucket: BUCKET });
+  for (const file of renderRepository(config, { projen: false, version: '0.0.0-test' })) {
+    writeFile(join(project, file.path), file.content);
+  }
 
   const npmEnv = isolatedEnv();
   await mustSucceed('npm install', run('npm', ['install', '--no-audit', '--no-fund'], { cwd: project, env: npmEnv, timeoutMs: 240_000 }));
