@@ -26,6 +26,7 @@ export async function promptForMissing(
     }
     answers[name] = answer;
   }
+  prompts.outro('All required parameters set.');
   return answers;
 }
 
@@ -36,7 +37,7 @@ function problemWith(options: Record<string, unknown>, name: ParameterName, valu
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     const own = error.issues.find((issue) => issue.parameter === name);
-    if (own) return `${own.rule}. ${own.fix}`;
+    if (own) return `${own.rule}. Fix: ${own.fix}.`;
   }
   return undefined;
 }
