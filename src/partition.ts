@@ -12,8 +12,3 @@ export function partitionOf(region: string): Partition | undefined {
 export function stsAudience(partition: Partition): string {
   return partition === 'aws-cn' ? 'sts.amazonaws.com.cn' : 'sts.amazonaws.com';
 }
-
-/** ECR registry host suffix, for the README and the push policy's documentation. */
-export function dnsSuffix(partition: Partition): string {
-  return partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
-}

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { ACTIONS } from '../src/actions';
 import { cloudFormationTemplate } from '../src/cloudformation';
 import { resolveConfig, type KeylessBuildOptions } from '../src/config';
-import { PROJEN_FILE_MARKER, SECRET_ID, SECRET_TARGET, WORKFLOW_PATH } from '../src/constants';
+import { PROJEN_FILE_MARKER, SECRET_ID, SECRET_TARGET, UPLOAD_MANIFEST, WORKFLOW_PATH } from '../src/constants';
 import { iamDocuments } from '../src/iam';
 import { renderRepository, type RenderedFile } from '../src/render';
 
@@ -133,6 +133,13 @@ describe.each(variants)('%s', (_name, options) => {
     expect(script).toMatch(/@aws-sdk\/client-s3/);
     expect(script).not.toMatch(/accessKeyId\s*:/);
     expect(script).not.toContain('/run/secrets/credentials.json');
+  });
+
+  it('the manifest the upload step writes is the one the runtime stage copies', () => {
+    expect(content(files, 'Dockerfile')).toContain(`COPY --from=upload /app/${UPLOAD_MANIFEST} ./`);
+    // The sample files are the user's and cannot import our constant: they spell it out.
+    expect(content(files, 'src/upload.ts')).toContain(`'${UPLOAD_MANIFEST}'`);
+    expect(content(files, 'src/index.ts')).toContain(`'${UPLOAD_MANIFEST}'`);
   });
 
   it('the Dockerfile keeps credentials out of ARG and ENV and lets the base image be overridden', () => {
