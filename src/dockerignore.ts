@@ -1,3 +1,5 @@
+import { OUT_DIR } from './generated-package';
+
 /**
  * Keeps credentials and local state out of the build context. The workflow writes its
  * credentials under $RUNNER_TEMP, outside the context; these lines are the second guard.
@@ -17,7 +19,7 @@ export const DOCKERIGNORE_PATTERNS: readonly string[] = [
   '.git',
   '.github',
   '**/node_modules',
-  'dist',
+  OUT_DIR,
   'cdk.out',
   '*.log',
 ];

@@ -39,6 +39,6 @@ export const GENERATED_TSCONFIG = {
 export const GENERATED_SCRIPTS: Readonly<Record<string, string>> = {
   build: 'npm run compile',
   compile: 'tsc -p tsconfig.json',
-  upload: 'node dist/upload.js',
-  start: 'node dist/index.js',
+  upload: `node ${OUT_DIR}/upload.js`,
+  start: `node ${OUT_DIR}/index.js`,
 };

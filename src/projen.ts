@@ -1,6 +1,6 @@
 import { Component, FileBase, SampleFile, type IResolver, type Project, javascript } from 'projen';
 import { resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from './config';
-import { UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from './generated-package';
+import { OUT_DIR, UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from './generated-package';
 import { renderManagedFiles, renderRepository, type RenderedFile } from './render';
 import { packageVersion } from './version';
 
@@ -32,7 +32,7 @@ export class KeylessBuild extends Component {
     }
     project.addTask('upload', {
       description: 'Upload the upload directory to S3 with the credentials in the environment (the image build does this)',
-      exec: 'node dist/upload.js',
+      exec: `node ${OUT_DIR}/upload.js`,
       env: { S3_BUCKET: this.config.bucket, S3_PREFIX: this.config.prefix, AWS_REGION: this.config.region, UPLOAD_DIR: this.config.uploadDir },
     });
   }
