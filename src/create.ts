@@ -141,7 +141,8 @@ export async function init(context: CreateContext): Promise<ExitCode> {
   }
 
   // 9. Say what comes next.
-  stdout(nextSteps(config, directory, flags, packageManager, deployCommand(config)));
+  const changeTo = relative(context.cwd, target) === '' ? undefined : directory;
+  stdout(nextSteps(config, changeTo, flags, packageManager, deployCommand(config)));
   return 0;
 }
 
@@ -200,12 +201,13 @@ function run(command: string, args: readonly string[], cwd: string, stderr: (tex
 
 function nextSteps(
   config: KeylessBuildConfig,
-  directory: string,
+  changeTo: string | undefined,
   flags: { projen: boolean; install: boolean; git: boolean },
   pm: PackageManager,
   deploy: string,
 ): string {
-  const steps: string[] = [`cd ${directory}`];
+  // No `cd` when the repo was created in the current directory.
+  const steps: string[] = changeTo ? [`cd ${changeTo}`] : [];
   if (!flags.install) {
     steps.push(`${pm} install${flags.projen ? ` && ${projenCommand(pm).flat().join(' ')}` : ''}`);
   }

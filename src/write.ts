@@ -16,8 +16,9 @@ export function isEmptyDirectory(dir: string): boolean {
 
 /**
  * Writes every file or none: all files go into a staging folder beside the target first,
- * which is then renamed into place (or, over an existing folder, moved in file by file
- * only after every file was staged). A failure removes the staging folder.
+ * which is then renamed into place. An existing folder is kept (it may be someone's working
+ * directory): the staged files are moved into it one by one, only after all were staged.
+ * A failure removes the staging folder.
  */
 export function writeFilesAtomically(targetDir: string, files: readonly FileToWrite[]): void {
   const target = resolve(targetDir);
@@ -37,11 +38,6 @@ export function writeFilesAtomically(targetDir: string, files: readonly FileToWr
       if (file.readonly) chmodSync(full, 0o444);
     }
     if (!existsSync(target)) {
-      renameSync(staging, target);
-      return;
-    }
-    if (readdirSync(target).length === 0) {
-      rmSync(target, { recursive: true });
       renameSync(staging, target);
       return;
     }

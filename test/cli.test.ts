@@ -4,7 +4,7 @@
  * code, what it printed and what it left on disk. Build first: `npx projen compile`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PARAMETERS } from '../src/parameters';
@@ -245,6 +245,20 @@ describe('create-keyless-build (non-interactive)', () => {
     expect(listFiles(target)).toEqual(expect.arrayContaining([...MANAGED_FILES, ...SAMPLE_FILES]));
     expect(existsSync(join(target, '.git', 'HEAD'))).toBe(true);
     expect(readdirSync(work)).toEqual(['my-app']);
+  });
+
+  it('creates into the current directory without replacing it, and prints no cd', () => {
+    const work = freshDir();
+    const here = join(work, 'here');
+    mkdirSync(here);
+    const inode = statSync(here).ino;
+    const result = runCli(['.', ...SEED, ...OFFLINE], { cwd: here });
+    expect(result.code).toBe(0);
+    // A replaced folder would leave a shell that sits in it in a deleted directory.
+    expect(statSync(here).ino).toBe(inode);
+    expect(listFiles(here)).toEqual(expect.arrayContaining([...MANAGED_FILES, ...SAMPLE_FILES]));
+    expect(result.stdout).not.toContain('cd .');
+    expect(readdirSync(work)).toEqual(['here']);
   });
 
   it('refuses a target that is a file, with or without --force', () => {
