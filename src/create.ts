@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
-import { basename, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { parseArgs, UsageError } from './args';
 import { ConfigError, REQUIRED_PARAMETERS, resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from './config';
 import { PROJEN_FILE_MARKER } from './constants';
@@ -92,7 +92,7 @@ export async function init(context: CreateContext): Promise<ExitCode> {
   // 5. Render every file in memory before touching the disk.
   const packageManager = detectPackageManager(context.env);
   const packageSpec = context.env[PACKAGE_SPEC_VARIABLE] || `create-keyless-build@^${version}`;
-  const { renderRepository, deployCommand } = await import('./render.js');
+  const { renderRepository, deployCommand, packageName } = await import('./render.js');
   const files: FileToWrite[] = renderRepository(config, {
     projen: flags.projen,
     marker: flags.projen ? PROJEN_FILE_MARKER : undefined,
@@ -100,7 +100,7 @@ export async function init(context: CreateContext): Promise<ExitCode> {
   }).map((file) => ({ path: file.path, content: file.content, readonly: flags.projen && file.owner === 'managed' }));
   if (flags.projen) {
     const { renderProjenrc } = await import('./projenrc.js');
-    const name = basename(target).toLowerCase();
+    const name = packageName(config);
     files.push({ path: '.projenrc.ts', content: renderProjenrc(options as unknown as KeylessBuildOptions, name, packageSpec, packageManager) });
     files.push({ path: 'package.json', content: bootstrapPackageJson(name, packageSpec) });
     files.push({ path: '.projen/tasks.json', content: BOOTSTRAP_TASKS });

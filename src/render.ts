@@ -105,9 +105,14 @@ function describeOwner(owner: string, projen: boolean): string {
   return 'yours (written once)';
 }
 
+/** An npm package name from the GitHub repository name: lowercase, not starting with "." or "_". */
+export function packageName(config: KeylessBuildConfig): string {
+  return config.repoName.toLowerCase().replace(/^[._]+/, '') || 'app';
+}
+
 export function generatedPackageJson(config: KeylessBuildConfig): Record<string, unknown> {
   return {
-    name: config.repoName.toLowerCase(),
+    name: packageName(config),
     version: '0.1.0',
     private: true,
     type: 'module',
