@@ -114,7 +114,7 @@ export async function init(context: CreateContext): Promise<ExitCode> {
     return 0;
   }
 
-  // 7. Write all files or none.
+  // 7. Stage every file, then move them into place (see writeFilesAtomically).
   try {
     writeFilesAtomically(target, files);
   } catch (error) {

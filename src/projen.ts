@@ -1,4 +1,4 @@
-import { Component, FileBase, SampleFile, type IResolver, type Project, javascript } from 'projen';
+import { Component, FileBase, SampleFile, type IResolver, type Project, javascript, typescript } from 'projen';
 import { resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from './config';
 import { OUT_DIR, UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from './generated-package';
 import { renderManagedFiles, renderRepository, type RenderedFile } from './render';
@@ -19,16 +19,18 @@ export class KeylessBuild extends Component {
     super(project);
     this.config = resolveConfig(options);
 
-    for (const file of renderManagedFiles(this.config)) {
-      new ManagedFile(this, file.path, !file.path.endsWith('.json'));
-    }
-    const projen = project instanceof javascript.NodeProject;
-    for (const file of renderRepository(this.config, { projen, version: packageVersion() })) {
-      if (file.owner === 'sample') new SampleFile(project, file.path, { contents: file.content });
+    const ownsPackageJson = project instanceof javascript.NodeProject;
+    for (const file of renderRepository(this.config, { projen: ownsPackageJson, version: packageVersion() })) {
+      if (file.owner === 'managed') new ManagedFile(this, file.path, !file.path.endsWith('.json'));
+      else new SampleFile(project, file.path, { contents: file.content });
     }
     if (project instanceof javascript.NodeProject) {
+      // A TypeScriptProject pins its own TypeScript; a plain NodeProject needs ours to compile the script.
+      const devDependencies = Object.entries(UPLOADER_DEV_DEPENDENCIES).filter(
+        ([name]) => name !== 'typescript' || !(project instanceof typescript.TypeScriptProject),
+      );
       project.addDeps(...Object.entries(UPLOADER_DEPENDENCIES).map(([name, version]) => `${name}@${version}`));
-      project.addDevDeps(...Object.entries(UPLOADER_DEV_DEPENDENCIES).filter(([name]) => name !== 'typescript').map(([name, version]) => `${name}@${version}`));
+      project.addDevDeps(...devDependencies.map(([name, version]) => `${name}@${version}`));
     }
     project.addTask('upload', {
       description: 'Upload the upload directory to S3 with the credentials in the environment (the image build does this)',
