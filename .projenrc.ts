@@ -49,6 +49,9 @@ const project = new typescript.TypeScriptProject({
     'esbuild@^0.28.2',
     // bench/: the peer the create command is measured against.
     'create-vite@^9.3.0',
+    // IAM policy simulator for the tests only (AGPL: never a runtime dependency).
+    '@cloud-copilot/iam-simulate@^0.1.173',
+    'fast-check@^4.11.0',
     '@types/node@^20',
   ],
   tsconfig: { compilerOptions },
@@ -100,6 +103,11 @@ project.addTask('example', {
       exec: 'node bin/create-keyless-build.js example --account 111111111111 --region ap-northeast-1 --repo acme/my-app --bucket my-bucket --no-install --no-git --force',
     },
   ],
+});
+
+project.addTask('audit:generated', {
+  description: 'Run actionlint, zizmor, hadolint, cfn-lint and checkov on generated repos, with negative controls',
+  steps: [{ spawn: 'compile' }, { exec: 'tsx scripts/audit-generated.ts' }],
 });
 
 project.addTask('bench', {

@@ -304,6 +304,9 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
   const baseImage = text(options.baseImage) ?? `node:${nodeVersion}-slim`;
   if (text(options.baseImage) !== undefined && (!IMAGE_REFERENCE.test(baseImage) || baseImage.length > 255)) {
     report('baseImage', baseImage, 'is not an image reference', 'use e.g. node:26-slim or public.ecr.aws/docker/library/node:26-slim');
+  } else if (text(options.baseImage) !== undefined && !hasVersionTagOrDigest(baseImage)) {
+    // An untagged or :latest base changes under the build without notice.
+    report('baseImage', baseImage, 'names no version tag or digest (or uses latest)', 'add a version tag, e.g. node:26-slim, or a digest @sha256:...');
   }
 
   const uploadDir = text(options.uploadDir) ?? DEFAULTS.uploadDir;
@@ -417,6 +420,14 @@ function subjectProblem(subject: string): string | undefined {
   if (/^[*?]+$/.test(context)) return 'must not allow every workflow of the repository with a bare wildcard';
   if (!/^[\w./:@*?-]+$/.test(context)) return 'may contain only letters, digits and . / : @ * ? _ -';
   return undefined;
+}
+
+function hasVersionTagOrDigest(image: string): boolean {
+  if (/@sha256:[a-f0-9]{64}$/.test(image)) return true;
+  // The tag follows the last ':' after the last '/' (a registry's :port comes before a '/').
+  const lastSegment = image.slice(image.lastIndexOf('/') + 1);
+  const colon = lastSegment.lastIndexOf(':');
+  return colon > 0 && lastSegment.slice(colon + 1) !== 'latest';
 }
 
 function wrongType(kind: string, value: unknown): string | undefined {

@@ -7,3 +7,4 @@ export * from './parameters';
 export * from './render';
 export * from './workflow';
 export * from './cloudformation';
+export * from './zizmor-config';

@@ -7,6 +7,7 @@ import { GENERATED_SCRIPTS, GENERATED_TSCONFIG, OUT_DIR, UPLOADER_DEPENDENCIES, 
 import { iamDocuments } from './iam';
 import { sampleFiles, templates } from './templates.generated';
 import { renderWorkflow } from './workflow';
+import { renderZizmorConfig, ZIZMOR_CONFIG_PATH } from './zizmor-config';
 
 /**
  * managed: derived from the parameters, rewritten by `npx projen`.
@@ -32,8 +33,10 @@ export interface RenderOptions {
 /** The managed files: everything that depends on the parameters. Pure. */
 export function renderManagedFiles(config: KeylessBuildConfig, marker?: string): RenderedFile[] {
   const managed = (path: string, content: string): RenderedFile => ({ path, content, owner: 'managed' });
+  const zizmorConfig = renderZizmorConfig(config, marker);
   return [
     managed(WORKFLOW_PATH, renderWorkflow(config, marker)),
+    ...(zizmorConfig ? [managed(ZIZMOR_CONFIG_PATH, zizmorConfig)] : []),
     managed('Dockerfile', renderDockerfile(config, marker)),
     managed('.dockerignore', renderDockerignore(marker)),
     // IAM documents carry no marker: AWS must accept them as they are.

@@ -121,6 +121,8 @@ const badInputs: [string, Record<string, unknown>, string, string][] = [
   ['node version too old', { nodeVersion: '20' }, 'nodeVersion', 'older than Node.js 22'],
   ['node version not a major', { nodeVersion: 'lts' }, 'nodeVersion', 'Node.js major version'],
   ['base image with space', { baseImage: 'node:26 slim' }, 'baseImage', 'not an image reference'],
+  ['base image without a tag', { baseImage: 'registry.example.com:5000/node' }, 'baseImage', 'no version tag or digest'],
+  ['base image at latest', { baseImage: 'node:latest' }, 'baseImage', 'no version tag or digest'],
   ['upload dir escaping the repo', { uploadDir: '../secrets' }, 'uploadDir', 'relative path inside the repo'],
   ['upload dir absolute', { uploadDir: '/etc' }, 'uploadDir', 'relative path inside the repo'],
   ['unknown action pinning', { actionPinning: 'branch' }, 'actionPinning', 'must be sha or tag'],
