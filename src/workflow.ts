@@ -1,4 +1,4 @@
-import { Document, type Scalar } from 'yaml';
+import { Document, type Scalar, type YAMLMap } from 'yaml';
 import { ACTIONS, actionUses, type ActionName } from './actions';
 import type { KeylessBuildConfig } from './config';
 import { CREDENTIALS_FILE_NAME, RUNNER_TEMP_DIR, SECRET_ID } from './constants';
@@ -135,6 +135,13 @@ export function renderWorkflow(config: KeylessBuildConfig, marker?: string): str
   if (marker) doc.commentBefore = ` ${marker}`;
   for (const [permission, comment] of Object.entries(PERMISSION_COMMENTS)) {
     (doc.getIn(['jobs', 'build', 'permissions', permission], true) as Scalar).comment = ` ${comment}`;
+  }
+  if (config.environments.length > 0) {
+    // checkov's CKV_GHA_7 (SLSA: no workflow_dispatch inputs) aims at inputs that change what is built.
+    const inputs = doc.getIn(['on', 'workflow_dispatch', 'inputs'], true) as YAMLMap;
+    inputs.commentBefore =
+      ' checkov:skip=CKV_GHA_7: the one input picks which trusted environment (its protection rules and OIDC subject) runs the job,' +
+      ' from a fixed list; it never reaches the build or a script.';
   }
   if (config.actionPinning === 'sha') {
     const steps = (doc.getIn(['jobs', 'build', 'steps'], true) as { items: unknown[] }).items;

@@ -2,11 +2,10 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { ACTIONS } from '../src/actions';
 import { resolveConfig, type KeylessBuildOptions } from '../src/config';
 import { PROJEN_FILE_MARKER } from '../src/constants';
 import { renderWorkflow } from '../src/workflow';
+import { localiseActions } from './support/action-shims';
 import { requireTool, run } from './support/tools';
 
 const actionlint = requireTool('actionlint', 'go install github.com/rhysd/actionlint/cmd/actionlint@latest');
@@ -15,32 +14,11 @@ const shellcheck = requireTool('shellcheck', 'apt-get install shellcheck');
 
 const seed: KeylessBuildOptions = { account: '111111111111', region: 'ap-northeast-1', repo: 'acme/my-app', bucket: 'my-bucket' };
 
-/**
- * actionlint knows the inputs of only some versions of popular actions, and none behind a
- * commit SHA. So each `uses:` is pointed at a local action whose action.yml declares the
- * inputs and outputs of the pinned release (recorded in src/actions.ts): actionlint then
- * checks every `with:` key and every `steps.<id>.outputs.<name>` against the real interface.
- */
+/** actionlint against the pinned actions' recorded interface (see support/action-shims.ts). */
 function lint(workflowText: string): { code: number | null; output: string } {
   const dir = mkdtempSync(join(tmpdir(), 'kb-actionlint-'));
   mkdirSync(join(dir, '.github', 'workflows'), { recursive: true });
-  let localised = workflowText;
-  for (const [name, action] of Object.entries(ACTIONS)) {
-    const actionDir = join(dir, 'actions', name);
-    mkdirSync(actionDir, { recursive: true });
-    writeFileSync(
-      join(actionDir, 'action.yml'),
-      stringify({
-        name,
-        description: `${action.repository} ${action.version}`,
-        inputs: Object.fromEntries(action.inputs.map((input) => [input, { description: input }])),
-        outputs: Object.fromEntries(action.outputs.map((output) => [output, { description: output }])),
-        runs: { using: 'node24', main: 'index.js' },
-      }),
-    );
-    writeFileSync(join(actionDir, 'index.js'), '');
-    localised = localised.split(new RegExp(`${action.repository}@[\\w.]+`)).join(`./actions/${name}`);
-  }
+  const localised = localiseActions(dir, workflowText);
   writeFileSync(join(dir, '.github', 'workflows', 'keyless-build.yml'), localised);
   // actionlint resolves local actions from the repository root.
   run('git', ['init', '--quiet'], { cwd: dir });
