@@ -307,7 +307,7 @@ function record(ok: boolean, check: string, subject: string, detail: string): vo
 
 const root = mkdtempSync(join(tmpdir(), 'kb-audit-'));
 try {
-  console.log(`audit: tools ${Object.entries(tools).map(([name, path]) => `${name}=${path}`).join(' ')}; repos in ${root}`);
+  console.log(`tools: ${Object.entries(tools).map(([name, path]) => `${name}=${path}`).join(' ')}; repos in ${root}`);
   for (const set of PARAMETER_SETS) writeRepository(join(root, 'sets', set.name), set);
 
   const controlDir = (control: Control) => join(root, 'controls', control.check);
