@@ -204,7 +204,7 @@ const hostile = fc.oneof(
  * Each free-text parameter with a benign value of the same shape: the reference a hostile value
  * is compared with (an absent optional parameter could change the structure for good reason).
  */
-const FREE_TEXT: Record<string, Partial<KeylessBuildOptions>> = {
+const FREE_TEXT: Record<string, Record<string, unknown>> = {
   account: { account: '123456789012' },
   region: { region: 'us-east-1' },
   repo: { repo: 'acme/other-app' },
@@ -222,6 +222,11 @@ const FREE_TEXT: Record<string, Partial<KeylessBuildOptions>> = {
   branches: { branches: ['develop'] },
   environments: { environments: ['production'] },
   subjects: { subjects: ['repo:acme/my-app:ref:refs/heads/main'] },
+  // Choices and numbers arrive as text from a .projenrc.ts or JavaScript caller just the same.
+  partition: { partition: 'aws' },
+  actionPinning: { actionPinning: 'sha' },
+  oidcProvider: { oidcProvider: 'create' },
+  sessionDuration: { sessionDuration: 1800 },
 };
 
 describe('hostile text in a free-text parameter', () => {

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ACTIONS } from '../src/actions';
+import { resolveConfig, type KeylessBuildOptions } from '../src/config';
+import { PROJEN_FILE_MARKER } from '../src/constants';
+import { renderRepository } from '../src/render';
+import { ZIZMOR_CONFIG_PATH } from '../src/zizmor-config';
+
+const seed: KeylessBuildOptions = { account: '111111111111', region: 'ap-northeast-1', repo: 'acme/my-app', bucket: 'my-bucket' };
+const render = (options: Partial<KeylessBuildOptions>) =>
+  renderRepository(resolveConfig({ ...seed, ...options }), { projen: true, marker: PROJEN_FILE_MARKER, version: '0.0.0-test' });
+
+// zizmor itself runs on both kinds of repo in `npm run audit:generated`; this pins down the policy's content.
+describe('the zizmor policy of a tag-pinned repo', () => {
+  it('SHA pinning (the default) writes no zizmor config', () => {
+    expect(render({}).map((f) => f.path)).not.toContain(ZIZMOR_CONFIG_PATH);
+  });
+
+  it('tag pinning allows a ref for exactly the workflow\'s actions and keeps hash-pin for any other', () => {
+    const file = render({ actionPinning: 'tag' }).find((f) => f.path === ZIZMOR_CONFIG_PATH);
+    expect(file?.owner).toBe('managed');
+    const policies = (parse(file!.content) as { rules: { 'unpinned-uses': { config: { policies: Record<string, string> } } } }).rules['unpinned-uses'].config.policies;
+    const expected = Object.fromEntries([...Object.values(ACTIONS).map((a) => [a.repository, 'ref-pin']), ['*', 'hash-pin']]);
+    expect(policies).toEqual(expected);
+    expect(file!.content.startsWith(`# ${PROJEN_FILE_MARKER}\n`)).toBe(true);
+  });
+});
