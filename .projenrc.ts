@@ -39,7 +39,8 @@ const project = new typescript.TypeScriptProject({
     'create-keyless-build': 'bin/create-keyless-build.js',
     'keyless-build': 'bin/keyless-build.js',
   },
-  deps: ['yaml@^2.9.1', 'handlebars@^4.7.10', '@clack/prompts@^1.9.0'],
+  // @aws-sdk/client-sts: only `doctor` loads it.
+  deps: ['yaml@^2.9.1', 'handlebars@^4.7.10', '@clack/prompts@^1.9.0', '@aws-sdk/client-sts@^3.1174.0'],
   // projen is a peer: only the projen component loads it, and the user's project brings its own.
   peerDeps: ['projen@^0.103.25', 'constructs@^10.8.1'],
   devDeps: [
@@ -84,7 +85,7 @@ project.compileTask.prependSpawn(templates);
 // The CLI starts from one bundled file: resolving yaml's and handlebars' many modules one by one
 // costs more than create-vite's whole run. projen and the prompt library stay outside, loaded on demand.
 project.compileTask.exec(
-  'esbuild lib/cli.js --bundle --platform=node --target=node20 --format=cjs --outfile=lib/cli.bundle.js --external:@clack/prompts --external:projen --log-level=warning',
+  'esbuild lib/cli.js --bundle --platform=node --target=node20 --format=cjs --outfile=lib/cli.bundle.js --external:@clack/prompts --external:projen --external:@aws-sdk/client-sts --log-level=warning',
 );
 
 project.testTask.reset();
