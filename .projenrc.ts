@@ -50,6 +50,8 @@ const project = new typescript.TypeScriptProject({
     'esbuild@^0.28.2',
     // bench/: the peer the create command is measured against.
     'create-vite@^9.3.0',
+    // test/: creates the roles doctor is checked against in moto.
+    '@aws-sdk/client-iam@^3.1169.0',
     '@types/node@^20',
   ],
   tsconfig: { compilerOptions },
