@@ -48,7 +48,7 @@ export function explainAwsError(error: unknown, context: ExplainContext): Explan
     };
   }
 
-  if (/AssumeRoleWithWebIdentity/.test(text) || (name === 'InvalidIdentityToken')) {
+  if (/AssumeRoleWithWebIdentity/.test(text) || /^(InvalidIdentityToken|IDPRejectedClaim)/.test(name)) {
     const trusted = context.trustedSubjects?.length ? ` The repo's OIDC trust allows: ${context.trustedSubjects.join(', ')}.` : '';
     return {
       problem: 'the OIDC role does not trust this token',
