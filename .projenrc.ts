@@ -85,9 +85,11 @@ const templates = project.addTask('templates', {
 });
 project.compileTask.prependSpawn(templates);
 // The CLI starts from one bundled file: resolving yaml's and handlebars' many modules one by one
-// costs more than create-vite's whole run. projen and the prompt library stay outside, loaded on demand.
+// costs more than create-vite's whole run. projen and the prompt library stay outside, loaded on demand,
+// and so do the verify and doctor commands (lib/verify-command.js, lib/doctor.js with the AWS SDK):
+// `create` does not parse their code.
 project.compileTask.exec(
-  'esbuild lib/cli.js --bundle --platform=node --target=node20 --format=cjs --outfile=lib/cli.bundle.js --external:@clack/prompts --external:projen --external:@aws-sdk/client-sts --log-level=warning',
+  'esbuild lib/cli.js --bundle --platform=node --target=node20 --format=cjs --outfile=lib/cli.bundle.js --external:@clack/prompts --external:projen --external:@aws-sdk/client-sts --external:./verify-command.js --external:./doctor.js --log-level=warning',
 );
 
 project.testTask.reset();
