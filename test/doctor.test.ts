@@ -229,6 +229,14 @@ describe('keyless-build doctor: usage', () => {
     expect(result.stdout).toContain('The repo\'s OIDC trust allows: repo:acme/my-app:ref:refs/heads/main');
     for (const form of ['environment:', 'ref:refs/heads/', 'pull_request', 'OWNER@OWNER_ID/NAME@REPO_ID']) expect(result.stdout).toContain(form);
   });
+
+  it('--explain: an AWS CLI error line keeps its code and operation', () => {
+    const denied = runCli(['doctor', '--explain', 'An error occurred (AccessDenied) when calling the AssumeRole operation: User: arn:aws:sts::1:assumed-role/a/s is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::1:role/b', '--json'], { cwd: repo, bin: KEYLESS_BIN });
+    expect(denied.code).toBe(0);
+    expect((JSON.parse(denied.stdout) as { explanation: { problem: string } }).explanation.problem).toBe('role B cannot be assumed by this session');
+    const expired = runCli(['doctor', '--explain', 'An error occurred (ExpiredToken) when calling the GetCallerIdentity operation: The security token included in the request is expired'], { cwd: repo, bin: KEYLESS_BIN });
+    expect(expired.stdout).toContain('Problem: expired credentials');
+  });
 });
 
 describe('explanations of the errors AWS gives and moto does not (SDK exception class)', () => {

@@ -3,7 +3,7 @@
  * only that rule), the article's recipe reports the defects it is known for, and the real
  * binary keeps its exit codes and JSON shape.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../src/actions';
@@ -318,6 +318,13 @@ describe('keyless-build verify (the real binary)', () => {
     expect((JSON.parse(result.stdout) as { findings: Finding[] }).findings).toEqual([
       expect.objectContaining({ file: '.github/workflows/deploy.yaml', rule: 'chained-session-too-long' }),
     ]);
+  });
+
+  it('the bundle create runs from holds neither the verify rules nor the AWS SDK', () => {
+    const bundle = readFileSync(join(ROOT, 'lib', 'cli.bundle.js'), 'utf8');
+    expect(bundle).toContain('import("./verify-command.js")');
+    expect(bundle).toContain('import("./doctor.js")');
+    for (const absent of ['credentials-not-dockerignored', 'STSClient', '@aws-sdk/client-sts', 'GetCallerIdentityCommand']) expect(bundle).not.toContain(absent);
   });
 
   it('--help lists every rule; bad usage exits 2', () => {
