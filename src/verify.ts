@@ -207,6 +207,8 @@ function checkSecrets(workflows: readonly WorkflowFile[], dockerfiles: readonly 
   const readers: [string, string][] = [...files].filter(([path]) => SOURCE_FILE.test(path) || isDockerfilePath(path));
   for (const [path, text] of readers) {
     text.split('\n').forEach((line, index) => {
+      // A comment that names a path reads nothing.
+      if (/^\s*(#|\/\/|\/?\*)/.test(line)) return;
       for (const match of line.matchAll(/\/run\/secrets\/[\w.-]+/g)) {
         if (!targets.has(match[0])) {
           const where = targets.size > 0 ? `the Dockerfile mounts the secret at ${[...targets].join(', ')}` : 'no Dockerfile mounts a secret there';

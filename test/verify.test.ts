@@ -5,6 +5,7 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { DockerfileParser } from 'dockerfile-ast';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../src/actions';
 import { CLOUDFORMATION_PATH } from '../src/cloudformation';
@@ -239,6 +240,23 @@ describe('readers', () => {
     expect(definedNames(instructions[3]!)).toEqual(['A', 'B']);
     expect(definedNames(instructions[4]!)).toEqual(['LEGACY']);
     expect(definedNames(instructions[5]!)).toEqual(['TOKEN_FILE', 'API_KEY']);
+  });
+
+  it('Dockerfile: the same instructions, lines and flags as dockerfile-ast', () => {
+    for (const text of [generated().get('Dockerfile')!, readRepository(SEED_FIXTURE).get('Dockerfile')!]) {
+      const reference = DockerfileParser.parse(text).getInstructions();
+      const ours = parseDockerfile(text);
+      expect(ours.map((i) => [i.keyword, i.line])).toEqual(reference.map((i) => [i.getKeyword(), i.getRange().start.line + 1]));
+      expect(ours.map((i) => i.flags.map((f) => `${f.name}=${f.value}`))).toEqual(
+        reference.map((i) => ('getFlags' in i ? (i as unknown as { getFlags(): { getName(): string; getValue(): string | null }[] }).getFlags().map((f) => `${f.getName()}=${f.getValue() ?? ''}`) : [])),
+      );
+    }
+  });
+
+  it('a comment that names a secret path is not a reader', () => {
+    const files = edit(generated(), 'Dockerfile', 'FROM build AS upload\n', 'FROM build AS upload\n# the secret is also known as /run/secrets/old-name\n');
+    expect(verify(files)).toEqual([]);
+    expect(rules(verify(edit(files, 'src/upload.ts', /^/, "const legacy = '/run/secrets/old-name';\n")))).toEqual(['secret-path-mismatch']);
   });
 
   it('.dockerignore: Docker matching rules', () => {
