@@ -173,6 +173,29 @@ describe('keyless-build doctor against moto', () => {
     expect(report.checks.find((c) => c.id === 'assume-role')!.status).toBe('ok');
   });
 
+  it('a web identity session (as in a GitHub Actions job) is read by the SDK\'s default chain', async () => {
+    // moto does not verify web identity tokens, and answers AssumeRoleWithWebIdentity only with authentication off.
+    const token = join(repo, '..', `web-identity-${Date.now()}.jwt`);
+    const claims = Buffer.from(JSON.stringify({ sub: 'repo:acme/my-app:ref:refs/heads/main', aud: 'sts.amazonaws.com' })).toString('base64url');
+    writeFileSync(token, `eyJhbGciOiJub25lIn0.${claims}.`);
+    cleanups.push(token);
+    await moto.setAuth(false);
+    try {
+      const env = isolatedEnv({
+        AWS_ENDPOINT_URL: moto.endpoint,
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        AWS_WEB_IDENTITY_TOKEN_FILE: token,
+        AWS_ROLE_ARN: roleArn('github-oidc-role'),
+        AWS_ROLE_SESSION_NAME: 'keyless-build-web-identity',
+      });
+      const result = runCli(['doctor', '--json'], { cwd: repo, env: env as Record<string, string>, bin: KEYLESS_BIN });
+      const [credentials] = checks(result.stdout);
+      expect(credentials).toMatchObject({ status: 'ok', detail: expect.stringContaining(':assumed-role/github-oidc-role/keyless-build-web-identity') });
+    } finally {
+      await moto.setAuth(true);
+    }
+  });
+
   it('unknown access key: invalid credentials', () => {
     const result = doctor(['--json'], { accessKeyId: 'AKIAKEYLESSNOSUCHKEY', secretAccessKey: 'keyless-test-not-a-key' });
     expect(result.code).toBe(1);
