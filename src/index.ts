@@ -7,3 +7,4 @@ export * from './parameters';
 export * from './render';
 export * from './workflow';
 export * from './cloudformation';
+export { verifyFiles, RULES, NODE_END_OF_LIFE, type Finding, type RuleId, type VerifyOptions } from './verify';
