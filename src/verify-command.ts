@@ -20,7 +20,8 @@ Options:
   --json        print the findings as JSON: { "findings": [{ file, line, rule, message, fix }] }
   -h, --help    show this help
 
-[dir] defaults to the current directory. Exit codes: 0 no findings, 1 findings, 2 bad usage.
+[dir] defaults to the current directory. Exit codes: 0 no findings, 1 findings, 2 bad usage
+(including a directory with neither a workflow nor a Dockerfile).
 
 Rules:
 ${Object.entries(RULES).map(([id, description]) => `  ${id.padEnd(30)}${description}`).join('\n')}
@@ -57,6 +58,10 @@ export async function verifyCommand(context: CommandContext): Promise<0 | 1 | 2>
   }
 
   const files = readRepository(directory);
+  if (![...files.keys()].some((path) => isWorkflowPath(path) || isDockerfilePath(path))) {
+    stderr(`error: found no .github/workflows/*.yml and no Dockerfile in ${positionals[0] ?? '.'}: nothing to check. Pass the repository's root directory.\n`);
+    return 2;
+  }
   const findings = verifyFiles(files);
   if (json) {
     stdout(`${JSON.stringify({ directory, files: files.size, findings }, null, 2)}\n`);

@@ -234,8 +234,8 @@ function credentialFiles(workflow: WorkflowFile): CredentialFile[] {
   for (const step of workflow.steps) {
     if (step.run && ASSUME_ROLE.test(step.run.value)) {
       const resolved = resolveShell(step.run.value, step.env);
-      for (const match of resolved.matchAll(/(?<![>&\d])>(?![>&])\s*("[^"]+"|'[^']+'|[^\s;|&)]+)/g)) {
-        const target = unquote(match[1]!);
+      for (const match of resolved.matchAll(/(?<![>&\d])>(?![>&])\s*("[^"]+"|'[^']+'|[^\s;|&)]+)|\btee\s+(?:-a\s+)?("[^"]+"|'[^']+'|[^\s;|&)]+)/g)) {
+        const target = unquote(match[1] ?? match[2]!);
         if (RUNNER_OUTPUT_FILES.test(target)) continue;
         found.push({ workflow, step, line: lineInRun(workflow, step, rawRedirect(step.run.value, match.index!, resolved)), path: target });
       }
@@ -264,7 +264,7 @@ function rawRedirect(raw: string, resolvedIndex: number, resolved: string): stri
   const logicalLines = raw.replace(/\\\r?\n/g, '\u0000').split('\n');
   const logical = logicalLines[lineNumber] ?? '';
   const parts = logical.split('\u0000');
-  return parts.find((part) => />(?![>&])/.test(part)) ?? parts[0] ?? '';
+  return parts.find((part) => />(?![>&])|\btee\s/.test(part)) ?? parts[0] ?? '';
 }
 
 function isOutsideWorkspace(path: string): boolean {

@@ -253,6 +253,11 @@ describe('readers', () => {
     }
   });
 
+  it('credentials written with tee are found too', () => {
+    const files = edit(generated(), WORKFLOW_PATH, '"$access_key_id" "$secret_access_key" "$session_token" > "$credentials_file"', '"$access_key_id" "$secret_access_key" "$session_token" | tee creds.ini >/dev/null');
+    expect(rules(verify(files)).sort()).toEqual(['credentials-in-build-context', 'credentials-not-dockerignored', 'credentials-not-removed']);
+  });
+
   it('a comment that names a secret path is not a reader', () => {
     const files = edit(generated(), 'Dockerfile', 'FROM build AS upload\n', 'FROM build AS upload\n# the secret is also known as /run/secrets/old-name\n');
     expect(verify(files)).toEqual([]);
@@ -357,6 +362,10 @@ describe('keyless-build verify (the real binary)', () => {
     const missing = runCli(['verify', 'no-such-dir'], { cwd: freshDir(), bin: KEYLESS_BIN });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no-such-dir is not a directory');
+
+    const nothing = runCli(['verify', join(ROOT, 'src')], { cwd: ROOT, bin: KEYLESS_BIN });
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain('found no .github/workflows/*.yml and no Dockerfile');
 
     const two = runCli(['verify', 'a', 'b'], { cwd: ROOT, bin: KEYLESS_BIN });
     expect(two.code).toBe(2);
