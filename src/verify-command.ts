@@ -17,14 +17,14 @@ JSON, CloudFormation templates and the code that reads the secret. Works on any 
 generated or hand-made.
 
 Options:
-  --json        print the findings as JSON: { "findings": [{ file, line, rule, message, fix }] }
+  --json        print JSON: { directory, files, findings: [{ file, line, rule, message, fix }] }
   -h, --help    show this help
 
 [dir] defaults to the current directory. Exit codes: 0 no findings, 1 findings, 2 bad usage
 (including a directory with neither a workflow nor a Dockerfile).
 
 Rules:
-${Object.entries(RULES).map(([id, description]) => `  ${id.padEnd(30)}${description}`).join('\n')}
+${Object.entries(RULES).map(([id, description]) => `  ${id.padEnd(31)}${description}`).join('\n')}
 `;
 
 /** Directories never part of what a repo declares. */
