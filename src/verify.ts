@@ -397,8 +397,16 @@ const CLOUDFORMATION_TAGS: Tags = ['Ref', 'Sub', 'GetAtt', 'Join', 'If', 'Equals
     identify: () => false,
   }) as unknown as Tags[number]));
 
-function collectTrustStatements(files: ReadonlyMap<string, string>): { statements: TrustStatement[]; policyFiles: number } {
+interface PolicyFiles {
+  readonly statements: TrustStatement[];
+  readonly policyFiles: number;
+  /** IAM documents and templates that do not parse, so their trust could not be checked. */
+  readonly unreadable: { file: string; line: number; message: string }[];
+}
+
+function collectTrustStatements(files: ReadonlyMap<string, string>): PolicyFiles {
   const statements: TrustStatement[] = [];
+  const unreadable: PolicyFiles['unreadable'] = [];
   let policyFiles = 0;
   for (const [path, text] of files) {
     const isJson = path.endsWith('.json');
@@ -407,7 +415,13 @@ function collectTrustStatements(files: ReadonlyMap<string, string>): { statement
     if (isWorkflowPath(path)) continue;
     const lineCounter = new LineCounter();
     const doc = parseDocument(text, { lineCounter, customTags: CLOUDFORMATION_TAGS, uniqueKeys: false, prettyErrors: false });
-    if (doc.errors.length > 0 || !doc.contents) continue;
+    if (doc.errors.length > 0 || !doc.contents) {
+      if (isTemplate || /(^|\/)iam\//.test(path)) {
+        const error = doc.errors[0];
+        unreadable.push({ file: path, line: error ? lineCounter.linePos(error.pos[0]).line : 1, message: error ? error.message.split('\n')[0]! : 'is empty' });
+      }
+      continue;
+    }
     const lineOf = (node: unknown) => lineCounter.linePos((node as Node | undefined)?.range?.[0] ?? 0).line;
     let holdsPolicy = false;
     visitPolicies(doc.contents, (document) => {
@@ -438,7 +452,7 @@ function collectTrustStatements(files: ReadonlyMap<string, string>): { statement
     });
     if (holdsPolicy) policyFiles++;
   }
-  return { statements, policyFiles };
+  return { statements, policyFiles, unreadable };
 }
 
 /** Calls back for every map that looks like a policy document (has a Statement), at any depth. */
@@ -457,7 +471,10 @@ function strings(node: unknown): string[] {
   return [];
 }
 
-function checkTrust(workflows: readonly WorkflowFile[], policies: { statements: TrustStatement[]; policyFiles: number }, report: Report): void {
+function checkTrust(workflows: readonly WorkflowFile[], policies: PolicyFiles, report: Report): void {
+  for (const file of policies.unreadable) {
+    report(file.file, file.line, 'file-unreadable', `could not be parsed, so its policies were not checked: ${file.message}`, 'fix the JSON/YAML syntax (AWS rejects it too), then run verify again');
+  }
   const webIdentity = policies.statements.filter((s) => s.actions.some((a) => /^sts:(AssumeRoleWithWebIdentity|\*)$/i.test(a)));
   for (const statement of webIdentity) {
     if (statement.federated.length > 0 && !statement.federated.some((f) => f.includes('token.actions.githubusercontent.com'))) continue;

@@ -106,6 +106,11 @@ describe('each rule fires on a minimal edit of a clean repo, and only that rule'
     ['file-unreadable', () => edit(clean(), WORKFLOW_PATH, 'jobs:\n', 'jobs: [\n'), 1],
   ];
 
+  it('file-unreadable: an IAM document that does not parse', () => {
+    const findings = verify(edit(clean(), 'iam/upload-role-trust-policy.json', '"Statement": [', '"Statement": [[,'));
+    expect(findings).toEqual([expect.objectContaining({ file: 'iam/upload-role-trust-policy.json', rule: 'file-unreadable' })]);
+  });
+
   it('covers every rule', () => {
     expect(cases.map(([rule]) => rule).sort()).toEqual(Object.keys(RULES).sort());
   });
