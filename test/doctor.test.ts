@@ -156,6 +156,7 @@ describe('keyless-build doctor against moto', () => {
   });
 
   it('a chained session asking for more than 3600 s: the duration check fails and explains', () => {
+    // doctor refuses before calling STS: moto does not enforce the chained limit (STS's own refusal is mapped below).
     const result = doctor(['--duration', '7200'], roleA);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/FAIL +duration +7200 s > 3600 s and this session is itself an assumed role/);
