@@ -39,7 +39,8 @@ const project = new typescript.TypeScriptProject({
     'create-keyless-build': 'bin/create-keyless-build.js',
     'keyless-build': 'bin/keyless-build.js',
   },
-  deps: ['yaml@^2.9.1', 'handlebars@^4.7.10', '@clack/prompts@^1.9.0'],
+  // @aws-sdk/client-sts: only `doctor` loads it.
+  deps: ['yaml@^2.9.1', 'handlebars@^4.7.10', '@clack/prompts@^1.9.0', '@aws-sdk/client-sts@^3.1174.0'],
   // projen is a peer: only the projen component loads it, and the user's project brings its own.
   peerDeps: ['projen@^0.103.25', 'constructs@^10.8.1'],
   devDeps: [
@@ -52,6 +53,8 @@ const project = new typescript.TypeScriptProject({
     // IAM policy simulator for the tests only (AGPL: never a runtime dependency).
     '@cloud-copilot/iam-simulate@^0.1.173',
     'fast-check@^4.11.0',
+    // test/: creates the roles doctor is checked against in moto.
+    '@aws-sdk/client-iam@^3.1169.0',
     '@types/node@^20',
   ],
   tsconfig: { compilerOptions },
@@ -85,9 +88,11 @@ const templates = project.addTask('templates', {
 });
 project.compileTask.prependSpawn(templates);
 // The CLI starts from one bundled file: resolving yaml's and handlebars' many modules one by one
-// costs more than create-vite's whole run. projen and the prompt library stay outside, loaded on demand.
+// costs more than create-vite's whole run. projen and the prompt library stay outside, loaded on demand,
+// and so do the verify and doctor commands (lib/verify-command.js, lib/doctor.js with the AWS SDK):
+// `create` does not parse their code.
 project.compileTask.exec(
-  'esbuild lib/cli.js --bundle --platform=node --target=node20 --format=cjs --outfile=lib/cli.bundle.js --external:@clack/prompts --external:projen --log-level=warning',
+  'esbuild lib/cli.js --bundle --platform=node --target=node20 --format=cjs --outfile=lib/cli.bundle.js --external:@clack/prompts --external:projen --external:@aws-sdk/client-sts --external:./verify-command.js --external:./doctor.js --log-level=warning',
 );
 
 project.testTask.reset();

@@ -1,5 +1,15 @@
 import { init } from './create';
 
+export const KEYLESS_BUILD_HELP = `Usage: keyless-build <command> [options]
+
+Commands:
+  create [dir]   create a keyless-build repository (same as create-keyless-build)
+  verify [dir]   check a repository offline for credential-handling mistakes (exit 1 on findings)
+  doctor [dir]   check the AWS side live: who you are, whether role B can be assumed, for how long
+
+Run \`keyless-build <command> --help\` for a command's options.
+`;
+
 /**
  * Entry of both bins. `create-keyless-build [dir] ...` creates a repo;
  * `keyless-build create [dir] ...` is the same command under the tool's own name.
@@ -9,16 +19,23 @@ export async function main(bin: 'create-keyless-build' | 'keyless-build', argv: 
   let command: string = bin;
   if (bin === 'keyless-build') {
     const [sub, ...rest] = argv;
+    const context = { argv: rest, cwd: process.cwd(), stdout: (text: string) => process.stdout.write(text), stderr: (text: string) => process.stderr.write(text) };
     if (sub === 'create') {
       args = rest;
       command = 'keyless-build create';
+    } else if (sub === 'verify') {
+      const { verifyCommand } = await import('./verify-command.js');
+      return verifyCommand(context);
+    } else if (sub === 'doctor') {
+      const { doctorCommand } = await import('./doctor.js');
+      return doctorCommand({ ...context, env: process.env });
     } else if (sub === undefined || sub === '--help' || sub === '-h') {
-      process.stdout.write('Usage: keyless-build create [dir] [options]\n\nCommands:\n  create   create a keyless-build repository (same as create-keyless-build)\n\nRun `keyless-build create --help` for the options.\n');
+      process.stdout.write(KEYLESS_BUILD_HELP);
       return sub === undefined ? 2 : 0;
     } else if (sub === '--version' || sub === '-v') {
       args = [sub];
     } else {
-      process.stderr.write(`error: unknown command ${JSON.stringify(sub)}. Commands: create.\n`);
+      process.stderr.write(`error: unknown command ${JSON.stringify(sub)}. Commands: create, verify, doctor.\n`);
       return 2;
     }
   }

@@ -39,5 +39,8 @@ export function createHelp(command: string, version: string): string {
     '[dir] defaults to the repository name. Lists (--branches, --environments, --subjects) take',
     'comma-separated values or repeat the flag. Exit codes: 0 done, 1 failed, 2 bad input.',
     '',
+    'Afterwards, `keyless-build verify [dir]` checks the repo offline and `keyless-build doctor [dir]`',
+    'checks the AWS side live (role B, session duration); each has --help.',
+    '',
   ].join('\n');
 }

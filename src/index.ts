@@ -8,3 +8,4 @@ export * from './render';
 export * from './workflow';
 export * from './cloudformation';
 export * from './zizmor-config';
+export { verifyFiles, RULES, NODE_END_OF_LIFE, type Finding, type RuleId, type VerifyOptions } from './verify';

@@ -332,7 +332,8 @@ describe('help, version and usage errors', () => {
 
     const bare = runCli([], { cwd: work, bin: KEYLESS_BIN });
     expect(bare.code).toBe(2);
-    expect(bare.stdout).toContain('Usage: keyless-build create');
+    expect(bare.stdout).toContain('Usage: keyless-build <command>');
+    expect(bare.stdout).toContain('verify [dir]');
     expect(readdirSync(work)).toEqual(['my-app']);
   });
 

@@ -5,6 +5,7 @@ import { PROJEN_MARKER } from 'projen/lib/common';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PROJEN_FILE_MARKER } from '../src/constants';
 import { PACKAGE_SPEC_VARIABLE } from '../src/create';
+import { isolatedEnv } from './support/moto';
 import { run } from './support/tools';
 
 const root = join(__dirname, '..');
@@ -74,6 +75,17 @@ describe('projen', () => {
       const before = snapshot(repo);
       must(run('npx', ['projen'], { cwd: repo, env: synthEnv }), 'npx projen');
       expect(snapshot(repo)).toEqual(before);
+    });
+
+    it('`npx keyless-build verify` and `doctor` run from the installed package, as the generated README says', () => {
+      const verify = run('npx', ['keyless-build', 'verify'], { cwd: repo });
+      expect(verify.stdout).toMatch(/^No findings \(\d+ files checked\)\.\n$/);
+      expect(verify.code).toBe(0);
+      // No credentials here: doctor loads the AWS SDK from the repo's node_modules and says so.
+      const doctor = run('npx', ['keyless-build', 'doctor'], { cwd: repo, env: isolatedEnv({ AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }) });
+      expect(doctor.stdout).toContain('Role B arn:aws:iam::111111111111:role/upload-to-s3-role (.github/workflows/keyless-build.yml:');
+      expect(doctor.stdout).toContain('Problem: no AWS credentials');
+      expect(doctor.code).toBe(1);
     });
 
     it('a hand edit to a managed file is replaced, a parameter change reaches the files, samples stay', () => {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ACTIONS } from '../src/actions';
 import { createHelp } from '../src/help';
+import { RULES } from '../src/verify';
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
 
@@ -18,5 +19,9 @@ describe('README', () => {
   it('gives the two quick-start commands', () => {
     expect(readme).toContain('npm ci && npm run example');
     expect(readme).toContain('./scripts/install-test-tools.sh && npm ci && npm test');
+  });
+
+  it('names every verify rule', () => {
+    for (const rule of Object.keys(RULES)) expect(readme).toContain(`\`${rule}\``);
   });
 });
