@@ -337,8 +337,8 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       const trust = readJson<PolicyDocument>(join(repo, IAM_DIR, OIDC_ROLE_FILES.trust));
       const claims = trust.Statement[0]?.Condition?.StringEquals ?? {};
       const subjects = [claims['token.actions.githubusercontent.com:sub']].flat();
-      // moto does not verify the token (its signature, issuer, aud and sub are not checked here:
-      // the trust conditions are covered by policy simulation); it is shaped like GitHub's anyway.
+      // moto does not verify the token, nor evaluate role A's trust conditions: its signature,
+      // issuer, aud and sub are not checked by this suite. It is shaped like GitHub's anyway.
       const token = [
         base64url({ alg: 'RS256', typ: 'JWT' }),
         base64url({ iss: 'https://token.actions.githubusercontent.com', aud: inputs.audience, sub: subjects[0] }),

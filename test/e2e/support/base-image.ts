@@ -4,7 +4,7 @@
  * libraries that binary links against, npm, and a `node` user with uid 1000 (what the generated
  * Dockerfile's runtime stage runs as).
  */
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync, realpathSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { run } from '../../support/moto';
@@ -32,6 +32,10 @@ async function rootfsTar(nodeMajor: number): Promise<string> {
 
   const busybox = requireTool('busybox', 'apt-get install busybox-static (./scripts/install-test-tools.sh)');
   requireTool('ldd', 'apt-get install libc-bin');
+  // A dynamically linked busybox would need its own libraries in the image.
+  if ((await run('ldd', [busybox])).code === 0) {
+    throw new Error(`${busybox} is dynamically linked; install the static one: apt-get install busybox-static`);
+  }
   rmSync(cacheDir, { recursive: true, force: true });
   const work = join(cacheDir, 'work');
   const rootfs = join(cacheDir, 'rootfs');
@@ -101,9 +105,4 @@ export async function importBaseImage(nodeMajor: number, tag: string, env: Recor
   };
   const changes = Object.entries(allEnv).flatMap(([name, value]) => ['--change', `ENV ${name}=${value}`]);
   await podman(['import', ...changes, tarFile, tag]);
-}
-
-/** Lists the cached root file systems (for a message when the build cache seems broken). */
-export function cachedRootfsDirs(): string[] {
-  return readdirSync(tmpdir()).filter((name) => name.startsWith('keyless-build-e2e-rootfs-'));
 }
