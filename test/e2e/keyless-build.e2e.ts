@@ -14,7 +14,7 @@ import { STEP_IDS, ASSUME_UPLOAD_ROLE_SCRIPT, REMOVE_CREDENTIALS_SCRIPT } from '
 import { Moto, RunResult, awsJson, createBucket, credentialsIni, isolatedEnv, run, startMoto } from '../support/moto';
 import { assertBuilt, runCli } from '../support/run-cli';
 import { requireTool } from '../support/tools';
-import { Credentials, awsAs, awsEnv, awsJsonAs, stsCredentials } from './support/aws';
+import { Credentials, assumeRoleWithWebIdentity, awsAs, awsEnv, awsJsonAs } from './support/aws';
 import { importBaseImage } from './support/base-image';
 import { Finding, scanDirectory, scanImage } from './support/leak-scan';
 import { podmanBuild, removeImages, requirePodman } from './support/podman';
@@ -252,7 +252,7 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       const motoUploadTrust = { ...uploadTrust, Statement: [{ ...uploadTrust.Statement[0], Principal: { AWS: roleASession } }] };
       const motoTrustFile = join(work, 'moto-upload-role-trust.json');
       writeFileSync(motoTrustFile, JSON.stringify(motoUploadTrust));
-      const createdB = await iam(['create-role', '--role-name', uploadRoleName, '--max-session-duration', '3600', '--assume-role-policy-document', `file://${motoTrustFile}`]);
+      const createdB = await iam(['create-role', '--role-name', uploadRoleName, '--assume-role-policy-document', `file://${motoTrustFile}`]);
       expect((createdB.Role as { Arn: string }).Arn).toBe(uploadRoleArn);
       for (const file of UPLOAD_ROLE_FILES.permissions) {
         await iam(['put-role-policy', '--role-name', uploadRoleName, '--policy-name', file.replace('.json', ''), '--policy-document', `file://${join(repo, IAM_DIR, file)}`]);
@@ -307,7 +307,8 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
           const roleName = roleArn.split('/').pop()!;
           const role = (await cfn(['iam', 'get-role', '--role-name', roleName])).Role as { AssumeRolePolicyDocument: unknown; MaxSessionDuration: number };
           expect(role.AssumeRolePolicyDocument, `${roleName} trust`).toEqual(readJson(join(repo, IAM_DIR, files.trust)));
-          expect(role.MaxSessionDuration).toBe(3600);
+          const resource = Object.values(template.Resources).find((candidate) => candidate.Properties.RoleName === roleName);
+          expect(role.MaxSessionDuration).toBe(resource?.Properties.MaxSessionDuration);
           const names = ((await cfn(['iam', 'list-role-policies', '--role-name', roleName])).PolicyNames as string[]).sort();
           const documents = [];
           for (const policyName of names) {
@@ -346,19 +347,13 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       ].join('.');
       // moto gap: AssumeRoleWithWebIdentity is an unsigned call, which moto rejects while its IAM
       // checks are on; they are off for this one request.
-      const answer = await withAuthOff(() =>
-        awsJsonAs(moto, { accessKeyId: 'unused', secretAccessKey: 'unused' }, scenario.region, [
-          'sts',
-          'assume-role-with-web-identity',
-          '--role-arn',
-          resolveExpressions(String(inputs['role-to-assume']), table, 'role-to-assume'),
-          '--role-session-name',
-          sessionName(),
-          '--web-identity-token',
+      roleA = await withAuthOff(() =>
+        assumeRoleWithWebIdentity(moto, scenario.region, {
+          roleArn: resolveExpressions(String(inputs['role-to-assume']), table, 'role-to-assume'),
+          sessionName: sessionName(),
           token,
-        ]),
+        }),
       );
-      roleA = stsCredentials(answer as Parameters<typeof stsCredentials>[0]);
       const identity = await awsJsonAs<{ Arn: string; Account: string }>(moto, roleA, scenario.region, ['sts', 'get-caller-identity']);
       expect(identity.Arn).toBe(`arn:${scenario.partition}:sts::${scenario.account}:assumed-role/${oidcRoleArn.split('/').pop()}/${sessionName()}`);
       expect(identity.Account).toBe(String(inputs['allowed-account-ids']));
@@ -390,7 +385,8 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
         expect(result.stdout).toContain(`::add-mask::${value}\n`);
       }
       const identity = await awsJsonAs<{ Arn: string }>(moto, roleB, scenario.region, ['sts', 'get-caller-identity']);
-      expect(identity.Arn).toMatch(new RegExp(`:assumed-role/${uploadRoleArn.split('/').pop()}/keyless-build-7001-1$`));
+      const session = resolveExpressions(String(uploadStep.env?.SESSION_NAME), table, 'SESSION_NAME');
+      expect(identity.Arn).toBe(`arn:${scenario.partition}:sts::${scenario.account}:assumed-role/${uploadRoleArn.split('/').pop()}/${session}`);
     });
   }, 60_000);
 
@@ -550,6 +546,27 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       expect(built.stdout + built.stderr).not.toMatch(/uploading \d+ files/);
       expect(s3Puts(moto, logStart, bucket)).toEqual([]);
     });
+
+    if (scenario === SCENARIOS[0]) {
+      await step(`${scenario.label}: 8 negative control: without required=true the build runs on without the secret`, async () => {
+        const dockerfile = readFileSync(join(repo, 'Dockerfile'), 'utf8');
+        const withoutRequired = dockerfile.replace(`id=${SECRET_ID},target=/run/secrets/${SECRET_ID},required=true`, `id=${SECRET_ID},target=/run/secrets/${SECRET_ID}`);
+        expect(withoutRequired).not.toBe(dockerfile);
+        const file = join(work, 'Dockerfile.not-required');
+        writeFileSync(file, withoutRequired);
+        const built = await podmanBuild({
+          context: join(repo, inputs.context),
+          dockerfile: file,
+          tag: images.failed,
+          target: 'upload',
+          buildArgs: [...inputs.buildArgs, `NODE_IMAGE=${images.base}`],
+        });
+        expect(built.code, output(built)).not.toBe(0);
+        expect(built.stderr).not.toContain('secret required');
+        // The upload script ran, found no credentials file, and said so.
+        expect(built.stdout + built.stderr).toContain(`AWS_SHARED_CREDENTIALS_FILE=/run/secrets/${SECRET_ID} does not exist`);
+      });
+    }
 
     const badCredentials: [string, Credentials, RegExp][] = [
       ['an unknown access key', { accessKeyId: 'AKIAKEYLESSE2E00BAD1', secretAccessKey: 'keyless-e2e-not-a-secret' }, /InvalidAccessKeyId/],

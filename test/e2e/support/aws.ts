@@ -35,9 +35,39 @@ export async function awsJsonAs<T = Record<string, unknown>>(
   return (result.stdout.trim() ? JSON.parse(result.stdout) : {}) as T;
 }
 
-/** The `Credentials` block of an STS answer. */
-export function stsCredentials(answer: { Credentials?: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string } }): Required<Credentials> {
-  const c = answer.Credentials;
-  if (!c) throw new Error(`no Credentials in ${JSON.stringify(answer)}`);
-  return { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
+/**
+ * STS AssumeRoleWithWebIdentity, sent the way the AWS SDK sends it (an unsigned form POST), but
+ * with an Authorization header that only names the region. moto gap: it takes the region of an
+ * unsigned request from the host name, which is 127.0.0.1 here, and so files the session under
+ * us-east-1's partition; in aws-us-gov or aws-cn the session's keys would then be unknown. The
+ * header is no signature, so moto's IAM checks must be off for this request.
+ */
+export async function assumeRoleWithWebIdentity(
+  moto: Pick<Moto, 'endpoint'>,
+  region: string,
+  params: { roleArn: string; sessionName: string; token: string },
+): Promise<Required<Credentials>> {
+  const response = await fetch(`${moto.endpoint}/`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+      'authorization': `AWS4-HMAC-SHA256 Credential=unsigned/20260101/${region}/sts/aws4_request, SignedHeaders=host, Signature=none`,
+    },
+    body: new URLSearchParams({
+      Action: 'AssumeRoleWithWebIdentity',
+      Version: '2011-06-15',
+      RoleArn: params.roleArn,
+      RoleSessionName: params.sessionName,
+      WebIdentityToken: params.token,
+    }),
+  });
+  const body = await response.text();
+  const field = (name: string) => new RegExp(`<${name}>([^<]+)</${name}>`).exec(body)?.[1];
+  const accessKeyId = field('AccessKeyId');
+  const secretAccessKey = field('SecretAccessKey');
+  const sessionToken = field('SessionToken');
+  if (!response.ok || !accessKeyId || !secretAccessKey || !sessionToken) {
+    throw new Error(`AssumeRoleWithWebIdentity answered ${response.status}:\n${body}`);
+  }
+  return { accessKeyId, secretAccessKey, sessionToken };
 }
