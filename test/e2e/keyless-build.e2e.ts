@@ -35,6 +35,9 @@ interface Scenario {
   account: string;
   region: string;
   partition: string;
+  /** What the scenario is about, checked against the generated files before anything runs. */
+  prefix: string;
+  subjects: string[];
 }
 
 const SCENARIOS: Scenario[] = [
@@ -44,6 +47,8 @@ const SCENARIOS: Scenario[] = [
     account: '111111111111',
     region: 'ap-northeast-1',
     partition: 'aws',
+    prefix: '',
+    subjects: ['repo:acme/my-app:ref:refs/heads/main'],
   },
   {
     label: '(b) a prefix and a trust restricted to an environment',
@@ -51,6 +56,8 @@ const SCENARIOS: Scenario[] = [
     account: '222222222222',
     region: 'eu-west-1',
     partition: 'aws',
+    prefix: 'site/v1/',
+    subjects: ['repo:acme/site:environment:production'],
   },
   {
     label: '(c) the AWS GovCloud (US) partition',
@@ -58,6 +65,8 @@ const SCENARIOS: Scenario[] = [
     account: '333333333333',
     region: 'us-gov-west-1',
     partition: 'aws-us-gov',
+    prefix: 'releases/',
+    subjects: ['repo:acme/gov-app:ref:refs/heads/main'],
   },
 ];
 
@@ -186,6 +195,8 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
     bucket = buildArgs.get('S3_BUCKET') ?? '';
     const rawPrefix = (buildArgs.get('S3_PREFIX') ?? '').replace(/^\/+|\/+$/g, '');
     prefix = rawPrefix ? `${rawPrefix}/` : '';
+    expect(prefix).toBe(scenario.prefix);
+    expect(oidcRoleArn.startsWith(`arn:${scenario.partition}:iam::${scenario.account}:role/`), oidcRoleArn).toBe(true);
 
     // The values a GitHub runner would supply. ECR is not emulated: its login step is not run,
     // and its output only names the image tag, which podman does not push.
@@ -221,7 +232,7 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       const oidcTrust = readJson<PolicyDocument>(join(repo, IAM_DIR, OIDC_ROLE_FILES.trust));
       const uploadTrust = readJson<PolicyDocument>(join(repo, IAM_DIR, UPLOAD_ROLE_FILES.trust));
       const federated = String(oidcTrust.Statement[0]?.Principal?.Federated);
-      const audience = String(Object.values(oidcTrust.Statement[0]?.Condition?.StringEquals ?? {})[0]);
+      const audience = String(oidcTrust.Statement[0]?.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud']);
 
       const provider = await iam([
         'create-open-id-connect-provider',
@@ -300,25 +311,26 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
         const outputs = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
         expect(outputs).toMatchObject({ OidcRoleArn: oidcRoleArn, UploadRoleArn: uploadRoleArn });
 
-        for (const [roleArn, files] of [
-          [oidcRoleArn, OIDC_ROLE_FILES],
-          [uploadRoleArn, UPLOAD_ROLE_FILES],
-        ] as const) {
+        const compareRole = async (roleArn: string, files: typeof OIDC_ROLE_FILES) => {
           const roleName = roleArn.split('/').pop()!;
-          const role = (await cfn(['iam', 'get-role', '--role-name', roleName])).Role as { AssumeRolePolicyDocument: unknown; MaxSessionDuration: number };
+          const [got, listed] = await Promise.all([
+            cfn(['iam', 'get-role', '--role-name', roleName]),
+            cfn(['iam', 'list-role-policies', '--role-name', roleName]),
+          ]);
+          const role = got.Role as { AssumeRolePolicyDocument: unknown; MaxSessionDuration: number };
           expect(role.AssumeRolePolicyDocument, `${roleName} trust`).toEqual(readJson(join(repo, IAM_DIR, files.trust)));
           const resource = Object.values(template.Resources).find((candidate) => candidate.Properties.RoleName === roleName);
           expect(role.MaxSessionDuration).toBe(resource?.Properties.MaxSessionDuration);
-          const names = ((await cfn(['iam', 'list-role-policies', '--role-name', roleName])).PolicyNames as string[]).sort();
-          const documents = [];
-          for (const policyName of names) {
-            const policy = await cfn(['iam', 'get-role-policy', '--role-name', roleName, '--policy-name', policyName]);
-            documents.push(await policyDocumentFromMoto(policy.PolicyDocument));
-          }
+          const documents = await Promise.all(
+            (listed.PolicyNames as string[]).map(async (policyName) =>
+              policyDocumentFromMoto((await cfn(['iam', 'get-role-policy', '--role-name', roleName, '--policy-name', policyName])).PolicyDocument),
+            ),
+          );
           const expected = files.permissions.map((file) => readJson(join(repo, IAM_DIR, file)));
           const key = (document: unknown) => JSON.stringify(document);
           expect(documents.map(key).sort(), `${roleName} inline policies`).toEqual(expected.map(key).sort());
-        }
+        };
+        await Promise.all([compareRole(oidcRoleArn, OIDC_ROLE_FILES), compareRole(uploadRoleArn, UPLOAD_ROLE_FILES)]);
       } finally {
         await cfnMoto.stop();
       }
@@ -338,6 +350,7 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       const trust = readJson<PolicyDocument>(join(repo, IAM_DIR, OIDC_ROLE_FILES.trust));
       const claims = trust.Statement[0]?.Condition?.StringEquals ?? {};
       const subjects = [claims['token.actions.githubusercontent.com:sub']].flat();
+      expect(subjects).toEqual(scenario.subjects);
       // moto does not verify the token, nor evaluate role A's trust conditions: its signature,
       // issuer, aud and sub are not checked by this suite. It is shaped like GitHub's anyway.
       const token = [
@@ -440,14 +453,18 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       const allowed = await s3(roleB, ['put-object', '--bucket', bucket, '--key', `${prefix}e2e-probe.txt`, '--body', probe]);
       expect(allowed.code, output(allowed)).toBe(0);
 
-      expectDenied(await s3(roleB, ['get-object', '--bucket', bucket, '--key', existing, join(work, 'denied-download')]), 'role B GetObject');
-      expectDenied(await s3(roleB, ['delete-object', '--bucket', bucket, '--key', existing]), 'role B DeleteObject');
-      expectDenied(await s3(roleB, ['list-objects-v2', '--bucket', bucket]), 'role B ListBucket');
-      expectDenied(await s3(roleB, ['put-object', '--bucket', `${bucket}-other`, '--key', `${prefix}x.txt`, '--body', probe]), 'role B put to another bucket');
+      const denials: [string, Credentials, string[]][] = [
+        ['role B GetObject', roleB, ['get-object', '--bucket', bucket, '--key', existing, join(work, 'denied-download')]],
+        ['role B DeleteObject', roleB, ['delete-object', '--bucket', bucket, '--key', existing]],
+        ['role B ListBucket', roleB, ['list-objects-v2', '--bucket', bucket]],
+        ['role B put to another bucket', roleB, ['put-object', '--bucket', `${bucket}-other`, '--key', `${prefix}x.txt`, '--body', probe]],
+        ['role A PutObject', roleA, ['put-object', '--bucket', bucket, '--key', `${prefix}from-role-a.txt`, '--body', probe]],
+      ];
       if (prefix) {
-        expectDenied(await s3(roleB, ['put-object', '--bucket', bucket, '--key', 'outside-the-prefix.txt', '--body', probe]), 'role B put outside the prefix');
+        denials.push(['role B put outside the prefix', roleB, ['put-object', '--bucket', bucket, '--key', 'outside-the-prefix.txt', '--body', probe]]);
       }
-      expectDenied(await s3(roleA, ['put-object', '--bucket', bucket, '--key', `${prefix}from-role-a.txt`, '--body', probe]), 'role A PutObject');
+      const results = await Promise.all(denials.map(([, credentials, args]) => s3(credentials, args)));
+      results.forEach((result, index) => expectDenied(result, denials[index]![0]));
     });
   }, 120_000);
 
