@@ -137,7 +137,7 @@ beforeAll(() => {
 describe.each(SCENARIOS)('generated repo $label', (scenario) => {
   const runId = String(process.pid);
   const tag = (name: string) => `localhost/keyless-build-e2e-${name}:${runId}-${scenario.account}`;
-  const images = { base: tag('node'), app: tag('app'), leakControl: tag('leak-control'), failed: tag('failed') };
+  const images = { base: tag('node'), app: tag('app'), uploadStage: tag('upload-stage'), leakControl: tag('leak-control'), failed: tag('failed') };
 
   let work: string;
   let repo: string;
@@ -485,6 +485,31 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       expect(manifest.objects.length).toBeGreaterThan(0);
       for (const object of manifest.objects) expect(object.key.startsWith(prefix)).toBe(true);
     });
+    if (scenario === SCENARIOS[0]) {
+      // The final image holds only the runtime stage; the upload stage's own layers (what a
+      // `--target upload` build or an exported layer cache would hold) are clean too.
+      await step(`${scenario.label}: 7 leak scan of the upload stage`, async () => {
+        const inputs = buildPushToPodman(workflow.byId(STEP_IDS.build), table);
+        const built = await podmanBuild({
+          context: join(repo, inputs.context),
+          dockerfile: join(repo, inputs.context, 'Dockerfile'),
+          tag: images.uploadStage,
+          target: 'upload',
+          buildArgs: [...inputs.buildArgs, `NODE_IMAGE=${images.base}`],
+          secrets: inputs.secrets,
+        });
+        expect(built.code, output(built)).toBe(0);
+        const scan = await scanImage(images.uploadStage, join(work, 'scan-upload-stage'), secrets);
+        expect(scan.findings).toEqual([]);
+        // The secret-mounted RUN ran in this image: its manifest is there, the mount point is empty.
+        const top = scan.layerDirs.filter((dir) => existsSync(join(dir, 'app/upload-manifest.json')));
+        expect(top.length).toBeGreaterThan(0);
+        for (const dir of scan.layerDirs) {
+          const mount = join(dir, 'run/secrets', SECRET_ID);
+          if (existsSync(mount)) expect(statSync(mount).size, mount).toBe(0);
+        }
+      });
+    }
     await step(`${scenario.label}: 7 negative control: credentials as --build-arg are found`, async () => {
       const dir = join(work, 'leak-control');
       mkdirSync(dir);
