@@ -352,7 +352,8 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       const subjects = [claims['token.actions.githubusercontent.com:sub']].flat();
       expect(subjects).toEqual(scenario.subjects);
       // moto does not verify the token, nor evaluate role A's trust conditions: its signature,
-      // issuer, aud and sub are not checked by this suite. It is shaped like GitHub's anyway.
+      // issuer, aud and sub are not checked by this suite (the IAM policy simulator tests decide what
+      // the trust conditions admit). It is shaped like GitHub's anyway.
       const token = [
         base64url({ alg: 'RS256', typ: 'JWT' }),
         base64url({ iss: 'https://token.actions.githubusercontent.com', aud: inputs.audience, sub: subjects[0] }),
