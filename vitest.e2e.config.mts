@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+// The end-to-end suite (npm run test:e2e): separate from `vitest run`, whose config includes
+// test/**/*.test.ts only.
+export default defineConfig({
+  test: {
+    include: ['test/e2e/**/*.e2e.ts'],
+    testTimeout: 600_000,
+    hookTimeout: 900_000,
+    fileParallelism: false,
+  },
+});
