@@ -1,6 +1,6 @@
 import { Component, FileBase, SampleFile, type IResolver, type Project, javascript, typescript } from 'projen';
 import { resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from './config';
-import { GENERATED_TSCONFIG, OUT_DIR, SRC_DIR, UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from './generated-package';
+import { GENERATED_TSCONFIG, OUT_DIR, SRC_DIR, UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES, uploadEnvironment } from './generated-package';
 import { renderManagedFiles, renderRepository, type RenderedFile } from './render';
 import { packageVersion } from './version';
 
@@ -49,7 +49,7 @@ export class KeylessBuild extends Component {
     project.addTask('upload', {
       description: 'Upload the upload directory to S3 with the credentials in the environment (the image build does this)',
       exec: `node ${OUT_DIR}/upload.js`,
-      env: { S3_BUCKET: this.config.bucket, S3_PREFIX: this.config.prefix, AWS_REGION: this.config.region, UPLOAD_DIR: this.config.uploadDir },
+      env: uploadEnvironment(this.config),
     });
   }
 
