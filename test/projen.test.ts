@@ -205,5 +205,20 @@ describe('projen', () => {
       expect(workflow).not.toContain(sha);
       expect(changedPaths(before, snapshot(repo))).toEqual([WORKFLOW_PATH]);
     });
+
+    // Last: ejecting ends projen's management of this repo.
+    it('npx projen eject leaves every managed file in place, writable and without the marker', () => {
+      must(run('npx', ['projen', 'eject'], { cwd: repo, env: synthEnv }), 'npx projen eject');
+      expect(existsSync(join(repo, '.projenrc.ts'))).toBe(false);
+      expect(existsSync(join(repo, '.projenrc.ts.bak'))).toBe(true);
+      // The files that carried the marker are written again, writable. (The IAM documents, unchanged,
+      // keep their mode when synth runs as root: projen asks whether it can write them, and root can.)
+      for (const path of [WORKFLOW_PATH, 'Dockerfile', '.dockerignore', 'cloudformation/keyless-build.yaml']) {
+        expect(statSync(join(repo, path)).mode & 0o200, path).not.toBe(0);
+        expect(readFileSync(join(repo, path), 'utf8'), path).not.toContain(PROJEN_MARKER);
+      }
+      expect(readFileSync(join(repo, 'iam', 'upload-role-permission-policy.json'), 'utf8')).toContain('s3:PutObject');
+      expect(readFileSync(join(repo, 'Dockerfile'), 'utf8')).toContain('RUN --mount=type=secret');
+    });
   });
 });
