@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJEN_MARKER } from 'projen/lib/common';
@@ -132,6 +132,16 @@ describe.each([
     const uploaded = run(process.execPath, [join(dir, 'dist', 'upload.js')], { cwd: dir, env });
     expect(uploaded.stderr).toContain('S3_BUCKET is not set');
     expect(uploaded.code).toBe(2);
+  });
+  // Last: it takes the component away.
+  it('removing the component deletes every managed file, the unmarked IAM documents too, and keeps the samples', () => {
+    const projenrcPath = join(dir, '.projenrc.js');
+    const without = readFileSync(projenrcPath, 'utf8').replace(/^new KeylessBuild\(.*\n/m, '');
+    expect(without).not.toContain('new KeylessBuild');
+    writeFileSync(projenrcPath, without);
+    must(run(process.execPath, ['.projenrc.js'], { cwd: dir, env: synthEnv }), 'synth');
+    for (const path of managedPaths) expect(existsSync(join(dir, path)), path).toBe(false);
+    for (const path of ['src/upload.ts', 'README.md']) expect(existsSync(join(dir, path)), path).toBe(true);
   });
 });
 
