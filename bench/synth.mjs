@@ -47,7 +47,7 @@ function main() {
 
   const cases = [
     { name: 'created repo', dir: join(work, 'ours'), probe: '.github/workflows/keyless-build.yml' },
-    { name: 'projen new typescript', dir: vanilla, probe: 'tsconfig.json' },
+    { name: 'projen new typescript', dir: vanilla, probe: '.gitattributes' },
   ];
   console.log(`${WARMUP} warm-up + ${RUNS} measured runs of \`npx projen\` per project, alternating\n`);
   for (let i = 0; i < WARMUP; i++) cases.forEach(synthOnce);
