@@ -2,12 +2,15 @@ import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PROJEN_MARKER } from 'projen/lib/common';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../src/config';
 import { WORKFLOW_PATH } from '../src/constants';
 import { init, PACKAGE_SPEC_VARIABLE } from '../src/create';
 import { renderManagedFiles } from '../src/render';
 import { run } from './support/tools';
+
+// Each test runs npm and projen, several synths in a row on a shared machine.
+vi.setConfig({ testTimeout: 300_000 });
 
 const root = join(__dirname, '..');
 const seed = { account: '111111111111', region: 'ap-northeast-1', repo: 'acme/my-app', bucket: 'my-bucket' };

@@ -2,11 +2,14 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJEN_MARKER } from 'projen/lib/common';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { resolveConfig } from '../src/config';
 import { UPLOADER_DEPENDENCIES } from '../src/generated-package';
 import { renderManagedFiles } from '../src/render';
 import { run } from './support/tools';
+
+// Each test runs npm and projen, several synths in a row on a shared machine.
+vi.setConfig({ testTimeout: 300_000 });
 
 /**
  * The KeylessBuild component added to projen projects that `create` did not write: a

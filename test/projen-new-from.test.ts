@@ -1,8 +1,11 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { run } from './support/tools';
+
+// Each test runs npm and projen, several synths in a row on a shared machine.
+vi.setConfig({ testTimeout: 300_000 });
 
 const root = join(__dirname, '..');
 

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PROJEN_MARKER } from 'projen/lib/common';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { ACTIONS } from '../src/actions';
 import { resolveConfig, type KeylessBuildOptions } from '../src/config';
 import { PROJEN_FILE_MARKER, WORKFLOW_PATH } from '../src/constants';
@@ -11,6 +11,9 @@ import { uploadEnvironment } from '../src/generated-package';
 import { renderProjenrc } from '../src/projenrc';
 import { renderManagedFiles } from '../src/render';
 import { run } from './support/tools';
+
+// Each test runs npm and projen, several synths in a row on a shared machine.
+vi.setConfig({ testTimeout: 300_000 });
 
 const root = join(__dirname, '..');
 // Under CI=true projen installs with a frozen lock file; a user's first synth runs without it.
