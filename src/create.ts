@@ -238,7 +238,7 @@ function run(command: string, args: readonly string[], cwd: string, stderr: (tex
 function nextSteps(
   config: KeylessBuildConfig,
   changeTo: string | undefined,
-  flags: { projen: boolean; install: boolean; git: boolean },
+  flags: { projen: boolean; install: boolean; git: boolean; adopt: boolean },
   pm: PackageManager,
   deploy: string,
 ): string {
@@ -246,6 +246,11 @@ function nextSteps(
   const steps: string[] = changeTo ? [`cd ${changeTo}`] : [];
   if (!flags.install) {
     steps.push(`${pm} install${flags.projen ? ` && ${projenCommand(pm).flat().join(' ')}` : ''}`);
+  }
+  if (flags.adopt) {
+    // The repo exists already, with its remote: review what projen now owns, then commit.
+    steps.push('git diff', 'git add -A && git commit -m "Manage keyless-build files with projen"');
+    return ['', 'Next steps:', ...steps.map((s, i) => `  ${i + 1}. ${s}`), ''].join('\n');
   }
   steps.push(deploy);
   if (!flags.git) steps.push('git init');

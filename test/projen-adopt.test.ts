@@ -98,6 +98,8 @@ describe('a --no-projen repo adopted with --adopt, then kept by npx projen', () 
     expect(readFileSync(join(repo, 'src', 'upload.ts'), 'utf8')).toBe(userUpload);
     expect(readFileSync(join(repo, 'README.md'), 'utf8')).toBe(userReadme);
     expect(adoptOutput.stdout).toContain('Adopted ./');
+    expect(adoptOutput.stdout).toContain('git diff');
+    expect(adoptOutput.stdout).not.toContain('git remote add');
     expect(adoptOutput.stderr).toContain('left-pad');
   });
 
