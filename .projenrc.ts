@@ -127,4 +127,9 @@ project.addTask('bench', {
   steps: [{ spawn: 'compile' }, { exec: 'node bench/create.mjs' }],
 });
 
+project.addTask('bench:synth', {
+  description: 'npx projen wall time of a created repo against a vanilla projen TypeScript project',
+  steps: [{ spawn: 'compile' }, { exec: 'node bench/synth.mjs' }],
+});
+
 project.synth();

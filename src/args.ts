@@ -8,6 +8,7 @@ export interface CreateFlags {
   readonly yes: boolean;
   readonly force: boolean;
   readonly dryRun: boolean;
+  readonly adopt: boolean;
   readonly projen: boolean;
   readonly git: boolean;
   readonly install: boolean;
@@ -35,13 +36,14 @@ const SWITCHES: Record<string, keyof CreateFlags> = {
   '-y': 'yes',
   '--force': 'force',
   '--dry-run': 'dryRun',
+  '--adopt': 'adopt',
 };
 const NEGATABLE: Record<string, keyof CreateFlags> = { '--no-projen': 'projen', '--no-git': 'git', '--no-install': 'install' };
 
 /** Reads `[dir] --flag value --flag=value --no-flag`; lists may repeat or use commas. */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const flags: Record<keyof CreateFlags, boolean> = {
-    help: false, version: false, yes: false, force: false, dryRun: false, projen: true, git: true, install: true,
+    help: false, version: false, yes: false, force: false, dryRun: false, adopt: false, projen: true, git: true, install: true,
   };
   const options: Record<string, unknown> = {};
   const positionals: string[] = [];

@@ -19,6 +19,7 @@ export function stackName(config: KeylessBuildConfig): string {
 }
 
 export function deployCommand(config: KeylessBuildConfig): string {
+  if (!config.cloudformation) return `create roles ${config.oidcRoleName} and ${config.uploadRoleName} from the documents in iam/ (README.md: Deploy the roles)`;
   return `aws cloudformation deploy --region ${config.region} --stack-name ${stackName(config)} --template-file ${CLOUDFORMATION_PATH} --capabilities CAPABILITY_NAMED_IAM`;
 }
 

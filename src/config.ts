@@ -41,6 +41,8 @@ export interface KeylessBuildOptions {
   readonly partition?: Partition;
   /** `sha` pins each action to its release's commit (version in a comment); `tag` uses the version tag. */
   readonly actionPinning?: ActionPinning;
+  /** Whether to write the CloudFormation template; off when the `iam/` documents are deployed another way. */
+  readonly cloudformation?: boolean;
   /** `create` adds GitHub's OIDC provider to the CloudFormation template; `existing` uses the account's. */
   readonly oidcProvider?: OidcProviderMode;
   /** Whether the CloudFormation template also creates the bucket. */
@@ -76,6 +78,7 @@ export interface KeylessBuildConfig {
   readonly baseImage: string;
   readonly uploadDir: string;
   readonly actionPinning: ActionPinning;
+  readonly cloudformation: boolean;
   readonly oidcProvider: OidcProviderMode;
   readonly createBucket: boolean;
   readonly createEcrRepository: boolean;
@@ -118,6 +121,7 @@ export const DEFAULTS = {
   nodeVersion: '26',
   uploadDir: 'public',
   actionPinning: 'sha',
+  cloudformation: true,
   oidcProvider: 'create',
   createBucket: false,
   createEcrRepository: true,
@@ -323,6 +327,15 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
     report('oidcProvider', oidcProvider, 'must be create or existing', 'use existing when the account already has the GitHub OIDC provider');
   }
 
+  const cloudformation = options.cloudformation ?? DEFAULTS.cloudformation;
+  if (!cloudformation) {
+    for (const name of ['oidcProvider', 'createBucket', 'createEcrRepository'] as const) {
+      if (options[name] !== undefined) {
+        report(name, options[name], 'only shapes the CloudFormation template, which cloudformation: false turns off', `remove ${findParameter(name).flag}, or set cloudformation to true`);
+      }
+    }
+  }
+
   if (issues.length > 0) throw new ConfigError(issues);
 
   const subjects =
@@ -351,6 +364,7 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
     baseImage,
     uploadDir: uploadDir.replace(/\/+$/, ''),
     actionPinning,
+    cloudformation,
     oidcProvider,
     createBucket: options.createBucket ?? DEFAULTS.createBucket,
     createEcrRepository: options.createEcrRepository ?? DEFAULTS.createEcrRepository,

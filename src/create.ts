@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs, UsageError } from './args';
 import { ConfigError, REQUIRED_PARAMETERS, resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from './config';
 import { PROJEN_FILE_MARKER } from './constants';
 import { createHelp } from './help';
+import { UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from './generated-package';
 import { findParameter, type ParameterName } from './parameters';
 import { packageVersion } from './version';
 import { isEmptyDirectory, writeFilesAtomically, type FileToWrite } from './write';
@@ -84,7 +85,16 @@ export async function init(context: CreateContext): Promise<ExitCode> {
     stderr(`error: ${directory} exists and is not a directory. Choose another target directory.\nNothing was written.\n`);
     return 2;
   }
-  if (!flags.force && !isEmptyDirectory(target)) {
+  if (flags.adopt) {
+    if (!flags.projen) {
+      stderr('error: --adopt makes the repo projen-managed and cannot be combined with --no-projen. Drop one of them.\nNothing was written.\n');
+      return 2;
+    }
+    if (existsSync(join(target, '.projenrc.ts'))) {
+      stderr(`error: ${directory} already has a .projenrc.ts. Change the parameters there and run \`npx projen\`.\nNothing was written.\n`);
+      return 2;
+    }
+  } else if (!flags.force && !isEmptyDirectory(target)) {
     stderr(`error: ${directory} is not empty. Choose another directory, or pass --force to write into it (files of the same name are replaced).\nNothing was written.\n`);
     return 2;
   }
@@ -97,7 +107,10 @@ export async function init(context: CreateContext): Promise<ExitCode> {
     projen: flags.projen,
     marker: flags.projen ? PROJEN_FILE_MARKER : undefined,
     version,
-  }).map((file) => ({ path: file.path, content: file.content, readonly: flags.projen && file.owner === 'managed' }));
+  })
+    // Adopting keeps every file the user already owns; only the managed ones are replaced.
+    .filter((file) => !(flags.adopt && file.owner === 'sample' && existsSync(join(target, file.path))))
+    .map((file) => ({ path: file.path, content: file.content, readonly: flags.projen && file.owner === 'managed' }));
   if (flags.projen) {
     const { renderProjenrc } = await import('./projenrc.js');
     const name = packageName(config);
@@ -114,6 +127,8 @@ export async function init(context: CreateContext): Promise<ExitCode> {
     return 0;
   }
 
+  const previousDependencies = flags.adopt ? unknownDependencies(target) : [];
+
   // 7. Stage every file, then move them into place (see writeFilesAtomically).
   try {
     writeFilesAtomically(target, files);
@@ -121,10 +136,17 @@ export async function init(context: CreateContext): Promise<ExitCode> {
     stderr(`error: could not write ${directory}: ${(error as Error).message}\nNothing was written.\n`);
     return 1;
   }
-  stdout(`Created ${directory}/ (${files.length} files, ${flags.projen ? 'projen-managed' : 'plain'}).\n`);
+  if (flags.adopt) {
+    stdout(`Adopted ${directory}/: wrote .projenrc.ts and ${files.length - 1} more files; your existing files other than the managed ones and package.json are kept.\n`);
+    if (previousDependencies.length > 0) {
+      stderr(`note: projen now writes package.json from .projenrc.ts; add these dependencies of the old package.json there (deps or devDeps) to keep them: ${previousDependencies.join(', ')}\n`);
+    }
+  } else {
+    stdout(`Created ${directory}/ (${files.length} files, ${flags.projen ? 'projen-managed' : 'plain'}).\n`);
+  }
 
   // 8. git init, install, and let projen take over.
-  if (flags.git && !run('git', ['init', '--quiet'], target, stderr)) {
+  if (flags.git && !existsSync(join(target, '.git')) && !run('git', ['init', '--quiet'], target, stderr)) {
     stderr('warning: git init failed; run it yourself.\n');
   }
   if (flags.install) {
@@ -144,6 +166,20 @@ export async function init(context: CreateContext): Promise<ExitCode> {
   const changeTo = relative(context.cwd, target) === '' ? undefined : directory;
   stdout(nextSteps(config, changeTo, flags, packageManager, deployCommand(config)));
   return 0;
+}
+
+/** Dependencies of an existing package.json that the generated one does not declare. */
+function unknownDependencies(target: string): string[] {
+  const path = join(target, 'package.json');
+  if (!existsSync(path)) return [];
+  let pkg: Record<string, Record<string, string> | undefined>;
+  try {
+    pkg = JSON.parse(readFileSync(path, 'utf8')) as typeof pkg;
+  } catch {
+    return [];
+  }
+  const known = new Set([...Object.keys(UPLOADER_DEPENDENCIES), ...Object.keys(UPLOADER_DEV_DEPENDENCIES)]);
+  return [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.devDependencies ?? {})].filter((name) => !known.has(name)).sort();
 }
 
 function missingMessage(missing: readonly ParameterName[], yes: boolean): string {
@@ -202,7 +238,7 @@ function run(command: string, args: readonly string[], cwd: string, stderr: (tex
 function nextSteps(
   config: KeylessBuildConfig,
   changeTo: string | undefined,
-  flags: { projen: boolean; install: boolean; git: boolean },
+  flags: { projen: boolean; install: boolean; git: boolean; adopt: boolean },
   pm: PackageManager,
   deploy: string,
 ): string {
@@ -210,6 +246,11 @@ function nextSteps(
   const steps: string[] = changeTo ? [`cd ${changeTo}`] : [];
   if (!flags.install) {
     steps.push(`${pm} install${flags.projen ? ` && ${projenCommand(pm).flat().join(' ')}` : ''}`);
+  }
+  if (flags.adopt) {
+    // The repo exists already, with its remote: review what projen now owns, then commit.
+    steps.push('git diff', 'git add -A && git commit -m "Manage keyless-build files with projen"');
+    return ['', 'Next steps:', ...steps.map((s, i) => `  ${i + 1}. ${s}`), ''].join('\n');
   }
   steps.push(deploy);
   if (!flags.git) steps.push('git init');

@@ -1,3 +1,5 @@
+import type { KeylessBuildConfig } from './config';
+
 /**
  * What the generated repo's package.json and tsconfig.json must hold so that
  * `npm ci && npm run build` works inside the image. Shared by the plain
@@ -34,6 +36,11 @@ export const GENERATED_TSCONFIG = {
   },
   include: [`${SRC_DIR}/**/*.ts`],
 } as const;
+
+/** What the upload script reads from its environment, as the projen `upload` task sets it. */
+export function uploadEnvironment(config: KeylessBuildConfig): Record<string, string> {
+  return { S3_BUCKET: config.bucket, S3_PREFIX: config.prefix, AWS_REGION: config.region, UPLOAD_DIR: config.uploadDir };
+}
 
 /** npm scripts of the plain generated repo. */
 export const GENERATED_SCRIPTS: Readonly<Record<string, string>> = {

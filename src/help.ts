@@ -32,6 +32,8 @@ export function createHelp(command: string, version: string): string {
     line('--no-install', 'do not install dependencies (nor run npx projen)'),
     line('--dry-run', 'print the files that would be written, write nothing'),
     line('--force', 'write into a non-empty directory, replacing files of the same name'),
+    line('--adopt', 'make an existing repo (e.g. one created with --no-projen) projen-managed:'),
+    line('', 'adds .projenrc.ts and replaces the managed files; src/ and README.md stay'),
     line('-y, --yes', 'never prompt; fail listing every missing parameter'),
     line('-h, --help', 'show this help'),
     line('-v, --version', 'show the version'),

@@ -38,6 +38,7 @@ export type ParameterName =
   | 'uploadDir'
   | 'partition'
   | 'actionPinning'
+  | 'cloudformation'
   | 'oidcProvider'
   | 'createBucket'
   | 'createEcrRepository';
@@ -62,6 +63,7 @@ const definitions: readonly Omit<ParameterDefinition, 'flag'>[] = [
   { name: 'uploadDir', kind: 'string', example: 'dist', defaultText: 'public', description: 'directory the build uploads' },
   { name: 'partition', kind: 'choice', choices: ['aws', 'aws-cn', 'aws-us-gov'], example: 'aws', defaultText: 'from the region', description: 'AWS partition; must match the region' },
   { name: 'actionPinning', kind: 'choice', choices: ['sha', 'tag'], example: 'sha', defaultText: 'sha', description: 'pin actions to release commit SHAs, or use version tags' },
+  { name: 'cloudformation', kind: 'boolean', example: 'false', defaultText: 'true', description: 'write the CloudFormation template; turn off when IAM is deployed from the iam/ documents another way' },
   { name: 'oidcProvider', kind: 'choice', choices: ['create', 'existing'], example: 'existing', defaultText: 'create', description: "whether the CloudFormation template creates GitHub's OIDC provider or uses the account's" },
   { name: 'createBucket', kind: 'boolean', example: 'true', defaultText: 'false', description: 'the CloudFormation template also creates the bucket' },
   { name: 'createEcrRepository', kind: 'boolean', example: 'true', defaultText: 'true', description: 'the CloudFormation template also creates the ECR repository' },

@@ -1,6 +1,6 @@
 import { Component, FileBase, SampleFile, type IResolver, type Project, javascript, typescript } from 'projen';
 import { resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from './config';
-import { OUT_DIR, UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from './generated-package';
+import { GENERATED_TSCONFIG, OUT_DIR, SRC_DIR, UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES, uploadEnvironment } from './generated-package';
 import { renderManagedFiles, renderRepository, type RenderedFile } from './render';
 import { packageVersion } from './version';
 
@@ -20,6 +20,14 @@ export class KeylessBuild extends Component {
     this.config = resolveConfig(options);
 
     const ownsPackageJson = project instanceof javascript.NodeProject;
+    if (project instanceof typescript.TypeScriptProject && (project.srcdir !== SRC_DIR || project.libdir !== OUT_DIR)) {
+      // The Dockerfile and the upload task run ${OUT_DIR}/upload.js, compiled from ${SRC_DIR}/upload.ts.
+      throw new Error(
+        `KeylessBuild needs the TypeScript sources in ${SRC_DIR}/ and the compiled output in ${OUT_DIR}/ ` +
+          `(this project has srcdir ${JSON.stringify(project.srcdir)}, libdir ${JSON.stringify(project.libdir)}). ` +
+          `Fix: set srcdir: '${SRC_DIR}' and libdir: '${OUT_DIR}' in the project's options.`,
+      );
+    }
     for (const file of renderRepository(this.config, { projen: ownsPackageJson, version: packageVersion() })) {
       if (file.owner === 'managed') new ManagedFile(this, file.path, !file.path.endsWith('.json'));
       else new SampleFile(project, file.path, { contents: file.content });
@@ -31,11 +39,17 @@ export class KeylessBuild extends Component {
       );
       project.addDeps(...Object.entries(UPLOADER_DEPENDENCIES).map(([name, version]) => `${name}@${version}`));
       project.addDevDeps(...devDependencies.map(([name, version]) => `${name}@${version}`));
+      if (!(project instanceof typescript.TypeScriptProject)) {
+        // A JavaScript project compiles nothing yet: the upload script needs its own tsconfig and a compile step.
+        new SampleFile(project, 'tsconfig.json', { contents: `${JSON.stringify(GENERATED_TSCONFIG, null, 2)}\n` });
+        project.compileTask.exec('tsc -p tsconfig.json');
+        project.addGitIgnore(`/${OUT_DIR}/`);
+      }
     }
     project.addTask('upload', {
       description: 'Upload the upload directory to S3 with the credentials in the environment (the image build does this)',
       exec: `node ${OUT_DIR}/upload.js`,
-      env: { S3_BUCKET: this.config.bucket, S3_PREFIX: this.config.prefix, AWS_REGION: this.config.region, UPLOAD_DIR: this.config.uploadDir },
+      env: uploadEnvironment(this.config),
     });
   }
 

@@ -1,10 +1,11 @@
 import { CLOUDFORMATION_PATH, renderCloudFormation, stackName } from './cloudformation';
 export { deployCommand } from './cloudformation';
 import type { KeylessBuildConfig } from './config';
-import { SECRET_ID, SECRET_TARGET, UPLOAD_MANIFEST, WORKFLOW_PATH } from './constants';
+import { GITHUB_OIDC_HOST, SECRET_ID, SECRET_TARGET, UPLOAD_MANIFEST, WORKFLOW_PATH } from './constants';
 import { renderDockerignore } from './dockerignore';
 import { GENERATED_SCRIPTS, GENERATED_TSCONFIG, OUT_DIR, UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from './generated-package';
 import { iamDocuments } from './iam';
+import { stsAudience } from './partition';
 import { sampleFiles, templates } from './templates.generated';
 import { renderWorkflow } from './workflow';
 import { renderZizmorConfig, ZIZMOR_CONFIG_PATH } from './zizmor-config';
@@ -41,7 +42,7 @@ export function renderManagedFiles(config: KeylessBuildConfig, marker?: string):
     managed('.dockerignore', renderDockerignore(marker)),
     // IAM documents carry no marker: AWS must accept them as they are.
     ...Object.entries(iamDocuments(config)).map(([name, document]) => managed(`iam/${name}`, json(document))),
-    managed(CLOUDFORMATION_PATH, renderCloudFormation(config, marker)),
+    ...(config.cloudformation ? [managed(CLOUDFORMATION_PATH, renderCloudFormation(config, marker))] : []),
   ];
 }
 
@@ -94,6 +95,8 @@ export function renderReadme(config: KeylessBuildConfig, options: RenderOptions,
     secretTarget: SECRET_TARGET,
     stackName: stackName(config),
     cloudFormationPath: CLOUDFORMATION_PATH,
+    oidcHost: GITHUB_OIDC_HOST,
+    oidcAudience: stsAudience(config.partition),
     createsOidcProvider: config.oidcProvider === 'create',
     createsBucket: config.createBucket,
     createsEcrRepository: config.createEcrRepository,

@@ -287,6 +287,19 @@ describe('create-keyless-build (non-interactive)', () => {
 });
 
 describe('help, version and usage errors', () => {
+  it('--no-cloudformation leaves the template out, and the next steps say how to create the roles', () => {
+    const work = freshDir();
+    const result = runCli(['my-app', ...SEED, ...OFFLINE, '--no-cloudformation'], { cwd: work });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const files = listFiles(join(work, 'my-app'));
+    expect(files).not.toContain('cloudformation/keyless-build.yaml');
+    expect(files).toContain('iam/upload-role-permission-policy.json');
+    expect(result.stdout).toContain('create roles github-oidc-role and upload-to-s3-role from the documents in iam/');
+    expect(result.stdout).not.toContain('aws cloudformation deploy');
+    expect(readFileSync(join(work, 'my-app', '.projenrc.ts'), 'utf8')).toContain('cloudformation: false,');
+  });
+
   it('--help lists every parameter and switch', () => {
     const work = freshDir();
     const result = runCli(['--help'], { cwd: work });
@@ -294,7 +307,7 @@ describe('help, version and usage errors', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
     expect(result.stdout).toContain(`create-keyless-build ${VERSION}`);
-    for (const flag of [...PARAMETERS.map((p) => p.flag), '--no-projen', '--no-git', '--no-install', '--dry-run', '--force', '--yes', '--help', '--version']) {
+    for (const flag of [...PARAMETERS.map((p) => p.flag), '--no-projen', '--no-git', '--no-install', '--dry-run', '--force', '--adopt', '--yes', '--help', '--version']) {
       expect(result.stdout, `--help does not mention ${flag}`).toContain(flag);
     }
     expect(result.stdout).toContain('--oidc-role-name');

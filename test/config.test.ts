@@ -127,6 +127,8 @@ const badInputs: [string, Record<string, unknown>, string, string][] = [
   ['upload dir absolute', { uploadDir: '/etc' }, 'uploadDir', 'relative path inside the repo'],
   ['unknown action pinning', { actionPinning: 'branch' }, 'actionPinning', 'must be sha or tag'],
   ['unknown OIDC provider mode', { oidcProvider: 'maybe' }, 'oidcProvider', 'must be create or existing'],
+  ['bucket creation without the template', { cloudformation: false, createBucket: true }, 'createBucket', 'cloudformation: false turns off'],
+  ['OIDC provider mode without the template', { cloudformation: false, oidcProvider: 'existing' }, 'oidcProvider', 'cloudformation: false turns off'],
 ];
 
 describe('validation', () => {

@@ -231,6 +231,20 @@ describe('environments', () => {
   });
 });
 
+describe('cloudformation: false', () => {
+  it('leaves out the template, and the README and IAM documents still tell how to deploy the roles', () => {
+    const withTemplate = render();
+    const without = render({ cloudformation: false });
+    expect([...withTemplate.keys()].filter((path) => !without.has(path))).toEqual(['cloudformation/keyless-build.yaml']);
+    for (const path of Object.keys(iamDocuments(resolveConfig(seed))).map((name) => `iam/${name}`)) {
+      expect(content(without, path)).toBe(content(withTemplate, path));
+      expect(content(without, 'README.md')).toContain(`\`${path}\``);
+    }
+    expect(content(without, 'README.md')).not.toContain('aws cloudformation deploy');
+    expect(content(without, 'README.md')).toContain('audience\n`sts.amazonaws.com`');
+  });
+});
+
 describe('GitHub expressions and templates', () => {
   it('the generated README keeps text verbatim and lists the trusted subjects', () => {
     const readme = content(render({ branches: ['main', 'release'] }), 'README.md');

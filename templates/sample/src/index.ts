@@ -15,11 +15,16 @@ interface Manifest {
 
 const MANIFEST = 'upload-manifest.json';
 
-try {
-  const manifest = JSON.parse(await readFile(MANIFEST, 'utf8')) as Manifest;
-  const bytes = manifest.objects.reduce((sum, object) => sum + object.size, 0);
-  console.log(`${manifest.objects.length} objects (${bytes} bytes) were uploaded to s3://${manifest.bucket}/${manifest.prefix}`);
-} catch (error) {
-  console.error(`cannot read ${MANIFEST} in ${process.cwd()}: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
+// No top-level await: the script also compiles as CommonJS.
+async function report(): Promise<void> {
+  try {
+    const manifest = JSON.parse(await readFile(MANIFEST, 'utf8')) as Manifest;
+    const bytes = manifest.objects.reduce((sum, object) => sum + object.size, 0);
+    console.log(`${manifest.objects.length} objects (${bytes} bytes) were uploaded to s3://${manifest.bucket}/${manifest.prefix}`);
+  } catch (error) {
+    console.error(`cannot read ${MANIFEST} in ${process.cwd()}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  }
 }
+
+void report();

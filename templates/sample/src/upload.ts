@@ -570,14 +570,19 @@ async function main(): Promise<number> {
   return 0;
 }
 
-try {
-  process.exitCode = await main();
-} catch (error) {
-  if (error instanceof ConfigError) {
-    console.error(`configuration error: ${error.message}`);
-    process.exitCode = 2;
-  } else {
-    console.error(`upload failed: ${describeError(error)}`);
-    process.exitCode = 1;
-  }
-}
+// A promise chain rather than top-level await, so that the script also compiles as CommonJS
+// (an existing projen project that adds the KeylessBuild component may not be ESM).
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof ConfigError) {
+      console.error(`configuration error: ${error.message}`);
+      process.exitCode = 2;
+    } else {
+      console.error(`upload failed: ${describeError(error)}`);
+      process.exitCode = 1;
+    }
+  },
+);
