@@ -295,6 +295,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.pdf': 'application/pdf',
 };
 
+/** Content-Type by extension; add yours here. Anything else is application/octet-stream. */
 function contentType(fileName: string): string {
   return CONTENT_TYPES[path.extname(fileName).toLowerCase()] ?? 'application/octet-stream';
 }
@@ -307,16 +308,20 @@ function contentType(fileName: string): string {
  */
 const CONTENT_HASH = /[.-](?=[0-9a-f]*[a-f])[0-9a-f]{8,}\./i;
 
-function cacheControl(fileName: string): string {
-  const base = path.basename(fileName).toLowerCase();
-  if (base.endsWith('.html')) {
-    // Pages name the hashed assets; browsers must always revalidate them.
-    return 'no-cache';
-  }
-  if (CONTENT_HASH.test(base)) {
-    return 'public, max-age=31536000, immutable';
-  }
-  return 'public, max-age=300';
+/**
+ * Cache-Control by path (relative to UPLOAD_DIR): the first rule whose test
+ * matches wins. Edit these to suit your site, e.g. a rule for `/^assets\//`
+ * if your bundler puts only hashed files there.
+ */
+const CACHE_RULES: readonly { test: (relativePath: string) => boolean; cacheControl: string }[] = [
+  // Pages name the hashed assets; browsers must always revalidate them.
+  { test: (file) => /\.html?$/i.test(file), cacheControl: 'no-cache' },
+  { test: (file) => CONTENT_HASH.test(path.posix.basename(file)), cacheControl: 'public, max-age=31536000, immutable' },
+  { test: () => true, cacheControl: 'public, max-age=300' },
+];
+
+function cacheControl(relativePath: string): string {
+  return CACHE_RULES.find((rule) => rule.test(relativePath))?.cacheControl ?? 'no-cache';
 }
 
 // ---------------------------------------------------------------------------
