@@ -256,7 +256,8 @@ function findTools() {
   const version = (file, args) => spawnSync(file, args, { encoding: 'utf8' }).stdout.trim().split('\n')[0];
   return {
     ...tools,
-    minioVersion: version(tools.minio, ['--version']),
+    // `go install` builds report no release in --version; the module version names the source.
+    minioVersion: `minio ${spawnSync('go', ['version', '-m', tools.minio], { encoding: 'utf8' }).stdout.match(/\bmod\s+github\.com\/minio\/minio\s+(\S+)/)?.[1] ?? version(tools.minio, ['--version'])}`,
     s5cmdVersion: version(tools.s5cmd, ['version']),
     awsVersion: spawnSync(tools.aws, ['--version'], { encoding: 'utf8' }).stdout.trim() || spawnSync(tools.aws, ['--version'], { encoding: 'utf8' }).stderr.trim(),
   };
