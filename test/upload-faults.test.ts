@@ -159,7 +159,10 @@ describe('upload script under faults', () => {
   }, 120_000);
 
   it('completes with every object intact when every request is delayed', async () => {
-    const result = await uploadsIntactDespite('latency', (request) => ({ kind: 'delay', ms: 100 + (request.index % 5) * 50 }));
+    // 8 at a time and 200-500 ms each: about 70 requests take seconds, long enough for progress lines every second.
+    const result = await uploadsIntactDespite('latency', (request) => ({ kind: 'delay', ms: 200 + (request.index % 5) * 75 }), {
+      UPLOAD_CONCURRENCY: '8',
+    });
     expect(faults().injected['delay']).toBe(faults().requests.length);
     // Plain progress lines for CI logs while it runs.
     expect(result.stdout).toMatch(/^progress: \d+\/61 files, .+ files\/s, .+\/s$/m);
