@@ -132,4 +132,9 @@ project.addTask('bench:synth', {
   steps: [{ spawn: 'compile' }, { exec: 'node bench/synth.mjs' }],
 });
 
+project.addTask('bench:upload', {
+  description: 'the generated uploader against aws s3 cp, s5cmd and the S3 server ceiling (MinIO)',
+  steps: [{ spawn: 'compile' }, { exec: 'node bench/upload/run.mjs' }],
+});
+
 project.synth();

@@ -1,0 +1,3 @@
+module keyless-build/bench/upload/loadgen
+
+go 1.22
