@@ -8,7 +8,6 @@ import type { KeylessBuildConfig } from './config';
 
 export const UPLOADER_DEPENDENCIES: Readonly<Record<string, string>> = {
   '@aws-sdk/client-s3': '^3.1175.0',
-  '@aws-sdk/lib-storage': '^3.1175.0',
 };
 
 export const UPLOADER_DEV_DEPENDENCIES: Readonly<Record<string, string>> = {

@@ -18,13 +18,19 @@
  * This file is yours: edit it freely, the generator does not overwrite it.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
-import { readFile, readdir, realpath, stat, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { type FileHandle, open, readFile, readdir, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, pipeline } from 'node:stream';
+import { crc32 } from 'node:zlib';
 
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -366,9 +372,9 @@ function createClient(config: Config): S3Client {
     retryMode: 'standard',
     maxAttempts: config.maxAttempts,
     forcePathStyle: config.endpoint !== undefined,
-    // Every request body is a buffer whose SHA-256 is signed (SigV4
-    // x-amz-content-sha256) and checked by S3 on arrival, so the SDK's extra
-    // CRC32 per request would only cost CPU.
+    // Every request body already carries a check that S3 verifies on
+    // arrival (the signed SHA-256 of a small file, the CRC32 of a part), so
+    // the SDK's own checksum per request would only cost CPU.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     requestHandler: {
       httpAgent: agent,
@@ -381,10 +387,14 @@ function createClient(config: Config): S3Client {
   });
 }
 
-/** SHA-256 (hex) of request bodies whose hash is already known, so that signing does not hash them again. */
+/**
+ * The x-amz-content-sha256 of request bodies whose hash is already known (or
+ * 'UNSIGNED-PAYLOAD' for a part, which carries a CRC32 instead), so that
+ * signing does not hash them again.
+ */
 const knownPayloadHashes = new WeakMap<object, string>();
 
-/** Puts a known body hash in x-amz-content-sha256, where the SigV4 signer takes it instead of hashing the body. */
+/** Puts the known value in x-amz-content-sha256, where the SigV4 signer takes it instead of hashing the body. */
 function reuseKnownPayloadHashes(client: S3Client): void {
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -424,10 +434,29 @@ async function putSmallFile(client: S3Client, config: Config, file: LocalFile, o
 }
 
 /**
- * A larger file goes as a multipart upload: lib-storage reads it once in
- * parts (hashed on the way), sends up to `queueSize` parts at a time, retries
- * each part on its own (parts are buffers), and on failure aborts the upload
- * so that no billed, invisible parts are left behind.
+ * S3 allows at most 10,000 parts, so a very large file gets parts larger
+ * than UPLOAD_PART_SIZE_MIB (rounded up to whole MiB).
+ */
+const MAX_PARTS = 10_000;
+
+function partSizeFor(config: Config, fileSize: number): number {
+  return Math.max(config.partSize, Math.ceil(fileSize / MAX_PARTS / MiB) * MiB);
+}
+
+/**
+ * A larger file goes as a multipart upload with up to `queueSize` parts in
+ * flight. Each byte is read once, into a buffer the part keeps for the SDK's
+ * retries, and hashed twice cheaply rather than with SHA-256 twice:
+ *
+ * - SHA-256 of the whole file, for the manifest, fed part by part in order;
+ * - CRC32 of each part (zlib, several GB/s), sent as x-amz-checksum-crc32:
+ *   S3 verifies it and rejects a part that does not match. That header is
+ *   signed, so the part's payload itself goes as UNSIGNED-PAYLOAD rather
+ *   than with a second SHA-256 over the same bytes (TLS protects it on the
+ *   way to AWS).
+ *
+ * On any failure the upload is aborted once the parts in flight have
+ * settled, so that no billed, invisible parts are left behind.
  */
 async function putLargeFile(
   client: S3Client,
@@ -436,39 +465,110 @@ async function putLargeFile(
   object: ObjectMetadata,
   onBytes: (bytes: number) => void,
 ): Promise<UploadedObject> {
-  const hash = createHash('sha256');
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      callback(null, chunk);
-    },
-  });
-  // pipeline() forwards a read error to `hashing`, which fails the upload.
-  const body = pipeline(createReadStream(file.absolutePath, { highWaterMark: MiB }), hashing, () => undefined);
-  const upload = new Upload({
-    client,
-    params: {
-      Bucket: config.bucket,
-      Key: object.key,
-      Body: body,
-      ContentLength: file.size,
-      ContentType: object.contentType,
-      CacheControl: object.cacheControl,
-    },
-    partSize: config.partSize,
-    queueSize: config.queueSize,
-    leavePartsOnError: false,
-  });
-  let reported = 0;
-  upload.on('httpUploadProgress', ({ loaded }) => {
-    if (loaded !== undefined && loaded > reported) {
-      onBytes(loaded - reported);
-      reported = loaded;
+  const handle = await open(file.absolutePath, 'r');
+  try {
+    const target = { Bucket: config.bucket, Key: object.key };
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({
+        ...target,
+        ContentType: object.contentType,
+        CacheControl: object.cacheControl,
+        ChecksumAlgorithm: 'CRC32',
+      }),
+    );
+    try {
+      const { parts, sha256 } = await uploadParts(client, config, handle, file, { ...target, UploadId }, onBytes);
+      const result = await client.send(new CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }));
+      return { ...object, sha256, etag: result.ETag?.replace(/"/g, '') };
+    } catch (error) {
+      await client.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch((abortError: unknown) => {
+        console.error(`could not abort the multipart upload of ${object.key} (${describeError(abortError)}): delete it, or let a lifecycle rule do so`);
+      });
+      throw error;
     }
-  });
-  const result = await upload.done();
-  onBytes(file.size - reported);
-  return { ...object, sha256: hash.digest('hex'), etag: result.ETag?.replace(/"/g, '') };
+  } finally {
+    await handle.close();
+  }
+}
+
+interface UploadedPart {
+  PartNumber: number;
+  ETag: string | undefined;
+  ChecksumCRC32: string;
+}
+
+/** Uploads every part of `file`; returns them in order with the whole file's SHA-256. */
+async function uploadParts(
+  client: S3Client,
+  config: Config,
+  handle: FileHandle,
+  file: LocalFile,
+  upload: { Bucket: string; Key: string; UploadId: string | undefined },
+  onBytes: (bytes: number) => void,
+): Promise<{ parts: UploadedPart[]; sha256: string }> {
+  const partSize = partSizeFor(config, file.size);
+  const partCount = Math.ceil(file.size / partSize);
+  const wholeFile = createHash('sha256');
+  const parts: UploadedPart[] = [];
+  let nextPart = 1;
+  let failed = false;
+  // Parts are read one after the other, so that the whole-file hash sees the
+  // bytes in order; while one part is read, the others are on the wire.
+  let reading: Promise<unknown> = Promise.resolve();
+
+  const lane = async (): Promise<void> => {
+    // One buffer per lane, reused for each of its parts: no per-part
+    // allocation or copy for the garbage collector to chase.
+    const buffer = Buffer.allocUnsafe(partSize);
+    while (!failed && nextPart <= partCount) {
+      const partNumber = nextPart++;
+      const offset = (partNumber - 1) * partSize;
+      const length = Math.min(partSize, file.size - offset);
+      const read = reading.then(() => readFully(handle, buffer, length, offset, file));
+      reading = read.catch(() => undefined);
+      const body = await read;
+      wholeFile.update(body);
+      const checksum = crc32Base64(body);
+      knownPayloadHashes.set(body, 'UNSIGNED-PAYLOAD');
+      const { ETag } = await client.send(
+        new UploadPartCommand({ ...upload, PartNumber: partNumber, Body: body, ContentLength: length, ChecksumCRC32: checksum }),
+      );
+      parts[partNumber - 1] = { PartNumber: partNumber, ETag, ChecksumCRC32: checksum };
+      onBytes(length);
+    }
+  };
+  const lanes = Array.from({ length: Math.min(config.queueSize, partCount) }, () =>
+    lane().catch((error: unknown) => {
+      failed = true; // the other lanes start no new part
+      throw error;
+    }),
+  );
+  const settled = await Promise.allSettled(lanes);
+  const rejected = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (rejected) {
+    throw rejected.reason;
+  }
+  return { parts, sha256: wholeFile.digest('hex') };
+}
+
+/** Reads `length` bytes at `offset` into the start of `buffer`; a file that shrank is an error, not a short part. */
+async function readFully(handle: FileHandle, buffer: Buffer, length: number, offset: number, file: LocalFile): Promise<Buffer> {
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
+    if (bytesRead === 0) {
+      throw new Error(`${file.relativePath} shrank while it was being uploaded (expected ${file.size} bytes)`);
+    }
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, length);
+}
+
+/** CRC32 as S3 expects it in x-amz-checksum-crc32: the 4 bytes, big-endian, in base64. */
+function crc32Base64(data: Buffer): string {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(crc32(data));
+  return bytes.toString('base64');
 }
 
 type ObjectMetadata = Omit<UploadedObject, 'sha256' | 'etag'>;
