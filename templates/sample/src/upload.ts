@@ -21,16 +21,18 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { type FileHandle, open, readFile, readdir, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { crc32 } from 'node:zlib';
 
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
-  PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { SignatureV4 } from '@smithy/signature-v4';
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -358,10 +360,25 @@ interface FatalError {
   explanation: string;
 }
 
-function createClient(config: Config): S3Client {
-  // One keep-alive socket per request in flight: the SDK's default pool (50)
-  // would queue requests above it and hold idle sockets below it.
-  const agent = { keepAlive: true, maxSockets: config.concurrency };
+/** Idle time on the socket, not the request's duration: a stalled connection fails and is retried instead of hanging the build. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+interface Agents {
+  http: HttpAgent;
+  https: HttpsAgent;
+}
+
+/**
+ * One keep-alive pool, shared by the SDK (multipart uploads) and the direct
+ * PUTs, with one socket per request in flight: the SDK's default pool (50)
+ * would queue requests above it and hold idle sockets below it.
+ */
+function createAgents(config: Config): Agents {
+  const options = { keepAlive: true, maxSockets: config.concurrency };
+  return { http: new HttpAgent(options), https: new HttpsAgent(options) };
+}
+
+function createClient(config: Config, agents: Agents): S3Client {
   return new S3Client({
     region: config.region,
     // No `credentials`: the default chain reads AWS_SHARED_CREDENTIALS_FILE,
@@ -377,12 +394,10 @@ function createClient(config: Config): S3Client {
     // the SDK's own checksum per request would only cost CPU.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     requestHandler: {
-      httpAgent: agent,
-      httpsAgent: agent,
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
       connectionTimeout: 10_000,
-      // Idle time on the socket, not the request's duration: a stalled
-      // connection fails and is retried instead of hanging the build.
-      requestTimeout: 60_000,
+      requestTimeout: REQUEST_TIMEOUT_MS,
     },
   });
 }
@@ -418,26 +433,180 @@ function reuseKnownPayloadHashes(client: S3Client): void {
 const SYNC_READ_MAX = 256 * 1024;
 
 /**
- * A file no larger than one part goes as one PutObject from memory: one read
- * serves the SHA-256 and the body, and a Buffer body (unlike a stream) can be
- * sent again when the SDK retries. The same SHA-256 signs the request, and S3
- * rejects a body that does not match it.
+ * A file no larger than one part goes as one PUT from memory: one read
+ * serves the SHA-256 and the body, and a Buffer body can be sent again on a
+ * retry. The same SHA-256 signs the request, and S3 rejects a body that does
+ * not match it.
  */
-async function putSmallFile(client: S3Client, config: Config, file: LocalFile, object: ObjectMetadata): Promise<UploadedObject> {
+async function putSmallFile(direct: DirectPut, file: LocalFile, object: ObjectMetadata): Promise<UploadedObject> {
   const body = file.size <= SYNC_READ_MAX ? readFileSync(file.absolutePath) : await readFile(file.absolutePath);
   const sha256 = createHash('sha256').update(body).digest('hex');
-  knownPayloadHashes.set(body, sha256);
-  const result = await client.send(
-    new PutObjectCommand({
+  const etag = await direct.put(object.key, body, sha256, { 'content-type': object.contentType, 'cache-control': object.cacheControl });
+  return { ...object, size: body.length, sha256, etag };
+}
+
+// ---------------------------------------------------------------------------
+// PutObject without the SDK's middleware stack
+// ---------------------------------------------------------------------------
+
+/** An error response from S3, named after its <Code> (e.g. SlowDown, ExpiredToken) as the SDK names its errors. */
+class S3ResponseError extends Error {
+  constructor(
+    code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+/** Node's codes for a connection that broke or timed out: the request is sent again. */
+const TRANSIENT_NETWORK_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/** S3 error codes worth a retry although their status is below 500. */
+const RETRYABLE_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'RequestLimitExceeded']);
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof S3ResponseError) {
+    return error.status >= 500 || error.status === 429 || RETRYABLE_CODES.has(error.name);
+  }
+  return TRANSIENT_NETWORK_ERRORS.has(errorCode(error) ?? '');
+}
+
+/**
+ * Single PutObject requests, signed with the SDK's own SigV4 signer and the
+ * credentials of the SDK's default chain (memoized, refreshed before they
+ * expire), sent with node:http(s) on the shared keep-alive pool.
+ *
+ * Why not `client.send(new PutObjectCommand(...))`: the SDK's middleware
+ * stack (endpoint rules, schema serialization, retry bookkeeping) costs
+ * about as much CPU per request as the upload of a small file itself, which
+ * capped one process far below what the server can take. Multipart uploads,
+ * whose requests carry megabytes each, still go through the SDK.
+ *
+ * Retries follow the SDK's standard mode: up to UPLOAD_MAX_ATTEMPTS tries
+ * with exponential backoff and full jitter for 5xx, throttling and broken
+ * connections; any other 4xx (bad credentials, no such bucket) fails at once.
+ */
+class DirectPut {
+  private constructor(
+    private readonly endpoint: URL,
+    private readonly signer: SignatureV4,
+    private readonly agent: HttpAgent,
+    private readonly maxAttempts: number,
+    private readonly requestTimeout: number,
+  ) {}
+
+  /** Resolves the bucket's endpoint once, with the SDK's own endpoint rules (virtual-hosted or path-style, FIPS, dual-stack). */
+  static async create(client: S3Client, config: Config, agents: Agents): Promise<DirectPut> {
+    const resolved = client.config.endpointProvider({
       Bucket: config.bucket,
-      Key: object.key,
-      Body: body,
-      ContentLength: body.length,
-      ContentType: object.contentType,
-      CacheControl: object.cacheControl,
-    }),
-  );
-  return { ...object, size: body.length, sha256, etag: result.ETag?.replace(/"/g, '') };
+      Region: config.region,
+      ForcePathStyle: config.endpoint !== undefined,
+      Endpoint: config.endpoint,
+      UseFIPS: await client.config.useFipsEndpoint(),
+      UseDualStack: await client.config.useDualstackEndpoint(),
+      Accelerate: false,
+    });
+    const endpoint = new URL(resolved.url.href);
+    const signer = new SignatureV4({
+      service: 's3',
+      region: config.region,
+      credentials: client.config.credentials,
+      sha256: client.config.sha256,
+      // S3 signs the path as sent, encoded once (see encodeKey).
+      uriEscapePath: false,
+    });
+    const agent = endpoint.protocol === 'https:' ? agents.https : agents.http;
+    return new DirectPut(endpoint, signer, agent, config.maxAttempts, REQUEST_TIMEOUT_MS);
+  }
+
+  /** PUTs `body` at `key`; returns the ETag. */
+  async put(key: string, body: Buffer, sha256: string, headers: Record<string, string>): Promise<string | undefined> {
+    const basePath = this.endpoint.pathname.replace(/\/$/, '');
+    const request = {
+      method: 'PUT',
+      protocol: this.endpoint.protocol,
+      hostname: this.endpoint.hostname,
+      port: this.endpoint.port ? Number(this.endpoint.port) : undefined,
+      path: `${basePath}/${encodeKey(key)}`,
+      query: {},
+      headers: {
+        ...headers,
+        host: this.endpoint.host,
+        'content-length': String(body.length),
+        'x-amz-content-sha256': sha256,
+      },
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Signed again on each try: the signature carries the time.
+        const signed = await this.signer.sign(request);
+        return await this.send(signed, body);
+      } catch (error) {
+        if (attempt >= this.maxAttempts || !isRetryable(error)) {
+          throw error;
+        }
+        // Full jitter over 100 ms x 2^attempt, at most 20 s, as the SDK's standard retry mode.
+        await sleep(Math.random() * Math.min(20_000, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  private send(signed: { method: string; path: string; headers: Record<string, string> }, body: Buffer): Promise<string | undefined> {
+    const send = this.endpoint.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const request = send(
+        {
+          agent: this.agent,
+          method: signed.method,
+          hostname: this.endpoint.hostname,
+          port: this.endpoint.port || undefined,
+          path: signed.path,
+          headers: signed.headers,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            const status = response.statusCode ?? 0;
+            if (status >= 200 && status < 300) {
+              resolve(response.headers.etag?.replace(/"/g, ''));
+            } else {
+              reject(responseError(status, Buffer.concat(chunks).toString('utf8')));
+            }
+          });
+        },
+      );
+      // Idle time on the socket, as the SDK's requestTimeout: a stalled connection is retried.
+      request.setTimeout(this.requestTimeout, () => {
+        request.destroy(Object.assign(new Error(`no response within ${this.requestTimeout / 1000} s`), { code: 'ETIMEDOUT' }));
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+}
+
+/** The S3 error in an XML error body, e.g. <Error><Code>SlowDown</Code><Message>...</Message></Error>. */
+function responseError(status: number, xml: string): S3ResponseError {
+  const field = (name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+  const code = field('Code') ?? `Http${status}`;
+  return new S3ResponseError(code, field('Message') ?? `HTTP ${status}`, status);
+}
+
+/** A key as a URI path: every segment percent-encoded (RFC 3986, as SigV4 wants it), '/' kept. */
+function encodeKey(key: string): string {
+  return key
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -685,41 +854,45 @@ class Schedule {
   }
 }
 
-async function uploadAll(client: S3Client, config: Config, files: readonly LocalFile[], progress: Progress): Promise<RunResult> {
+async function uploadAll(
+  client: S3Client,
+  direct: DirectPut,
+  config: Config,
+  files: readonly LocalFile[],
+  progress: Progress,
+): Promise<RunResult> {
   const result: RunResult = { uploaded: [], failed: [], fatal: undefined };
   const schedule = new Schedule(files, config);
   let stopping = false;
 
   // The first request goes alone. If the credentials, bucket or endpoint are
   // wrong, that is one failed request (with the SDK's retries) rather than
-  // one per lane. The check sits in the SDK's middleware, so the first
-  // request of a multipart upload counts too.
+  // one per lane. For a multipart upload the check sits in the SDK's
+  // middleware, so that its first request counts.
   let firstSettled: () => void = () => undefined;
   const first = new Promise<void>((resolve) => {
     firstSettled = resolve;
   });
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        if (explainFatal(error, config)) {
-          stopping = true; // before any waiting lane resumes
-        }
-        throw error;
-      } finally {
-        firstSettled();
+  const gate = async <T>(request: Promise<T>): Promise<T> => {
+    try {
+      return await request;
+    } catch (error) {
+      if (explainFatal(error, config)) {
+        stopping = true; // before any waiting lane resumes
       }
-    },
-    { step: 'initialize', name: 'uploadFirstRequestGate' },
-  );
+      throw error;
+    } finally {
+      firstSettled();
+    }
+  };
+  client.middlewareStack.add((next) => (args) => gate(next(args)), { step: 'initialize', name: 'uploadFirstRequestGate' });
 
   const uploadOne = async (file: LocalFile, large: boolean): Promise<void> => {
     const object = metadata(config, file);
     try {
       const uploaded = large
         ? await putLargeFile(client, config, file, object, (bytes) => progress.addBytes(bytes))
-        : await putSmallFile(client, config, file, object);
+        : await gate(putSmallFile(direct, file, object));
       if (!large) {
         progress.addBytes(uploaded.size);
       }
@@ -908,16 +1081,21 @@ async function main(): Promise<number> {
       `${config.concurrency} requests at a time, multipart above ${config.partSize / MiB} MiB`,
   );
 
-  const client = createClient(config);
+  const agents = createAgents(config);
+  const client = createClient(config, agents);
   reuseKnownPayloadHashes(client);
   const progress = new Progress(files.length, totalBytes);
   progress.start(config.progressSeconds);
   let result: RunResult;
   try {
-    result = await uploadAll(client, config, files, progress);
+    const direct = await DirectPut.create(client, config, agents);
+    result = await uploadAll(client, direct, config, files, progress);
   } finally {
     progress.stop();
-    client.destroy(); // Close keep-alive sockets so the process can exit.
+    // Close keep-alive sockets so the process can exit.
+    client.destroy();
+    agents.http.destroy();
+    agents.https.destroy();
   }
 
   if (result.fatal || result.failed.length > 0) {
