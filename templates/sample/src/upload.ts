@@ -688,8 +688,8 @@ async function uploadParts(
   const parts: UploadedPart[] = [];
   let nextPart = 1;
   let failed = false;
-  // Parts are read one after the other, so that the whole-file hash sees the
-  // bytes in order; while one part is read, the others are on the wire.
+  // Parts are read and fed to the whole-file hash one after the other, in
+  // order; while one part is read, the others are on the wire.
   let reading: Promise<unknown> = Promise.resolve();
 
   const lane = async (): Promise<void> => {
@@ -700,10 +700,13 @@ async function uploadParts(
       const partNumber = nextPart++;
       const offset = (partNumber - 1) * partSize;
       const length = Math.min(partSize, file.size - offset);
-      const read = reading.then(() => readFully(handle, buffer, length, offset, file));
+      const read = reading.then(async () => {
+        const bytes = await readFully(handle, buffer, length, offset, file);
+        wholeFile.update(bytes);
+        return bytes;
+      });
       reading = read.catch(() => undefined);
       const body = await read;
-      wholeFile.update(body);
       const checksum = crc32Base64(body);
       knownPayloadHashes.set(body, 'UNSIGNED-PAYLOAD');
       const { ETag } = await client.send(
