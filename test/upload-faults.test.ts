@@ -197,7 +197,7 @@ describe('upload script under faults', () => {
     expect(result.code, describeRun(result)).toBe(1);
     expect(result.stderr).toMatch(/failed: big\/video\.bin \(InternalError/);
     expect(result.stderr).toContain('1 of 61 files were not uploaded; no manifest was written.');
-    // The SDK retried the part, then gave up; lib-storage sent AbortMultipartUpload.
+    // The SDK retried the part, then gave up; the uploader sent AbortMultipartUpload.
     expect(faults().injected['InternalError']).toBe(MAX_ATTEMPTS);
     expect(faults().requests.some((request) => request.method === 'DELETE' && request.url.includes('uploadId='))).toBe(true);
     expect(await incompleteUploads()).toEqual([]);

@@ -18,13 +18,21 @@
  * This file is yours: edit it freely, the generator does not overwrite it.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
-import { readFile, readdir, realpath, stat, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { type FileHandle, open, readFile, readdir, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, pipeline } from 'node:stream';
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { crc32 } from 'node:zlib';
 
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { SignatureV4 } from '@smithy/signature-v4';
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -226,10 +234,10 @@ async function walk(root: string, dir: string, files: LocalFile[]): Promise<void
     } else if (entry.isSymbolicLink()) {
       const target = await symlinkTarget(root, entryPath);
       if (target) {
-        files.push(await localFile(root, entryPath, target));
+        files.push(localFile(root, entryPath, target));
       }
     } else if (entry.isFile()) {
-      files.push(await localFile(root, entryPath, entryPath));
+      files.push(localFile(root, entryPath, entryPath));
     } else {
       // A FIFO or socket would block the read forever.
       console.warn(`skip ${path.relative(process.cwd(), entryPath)}: not a regular file`);
@@ -260,11 +268,16 @@ async function symlinkTarget(root: string, link: string): Promise<string | undef
   return target;
 }
 
-async function localFile(root: string, entryPath: string, readFrom: string): Promise<LocalFile> {
+/**
+ * Synchronous stat: nothing else runs while the files are listed, and for
+ * thousands of files the promise of each asynchronous stat costs more than
+ * the stat itself.
+ */
+function localFile(root: string, entryPath: string, readFrom: string): LocalFile {
   return {
     absolutePath: readFrom,
     relativePath: path.relative(root, entryPath).split(path.sep).join('/'),
-    size: (await stat(readFrom)).size,
+    size: statSync(readFrom).size,
   };
 }
 
@@ -352,10 +365,25 @@ interface FatalError {
   explanation: string;
 }
 
-function createClient(config: Config): S3Client {
-  // One keep-alive socket per request in flight: the SDK's default pool (50)
-  // would queue requests above it and hold idle sockets below it.
-  const agent = { keepAlive: true, maxSockets: config.concurrency };
+/** Idle time on the socket, not the request's duration: a stalled connection fails and is retried instead of hanging the build. */
+const REQUEST_TIMEOUT_MS = 60_000;
+
+interface Agents {
+  http: HttpAgent;
+  https: HttpsAgent;
+}
+
+/**
+ * One keep-alive pool, shared by the SDK (multipart uploads) and the direct
+ * PUTs, with one socket per request in flight: the SDK's default pool (50)
+ * would queue requests above it and hold idle sockets below it.
+ */
+function createAgents(config: Config): Agents {
+  const options = { keepAlive: true, maxSockets: config.concurrency };
+  return { http: new HttpAgent(options), https: new HttpsAgent(options) };
+}
+
+function createClient(config: Config, agents: Agents): S3Client {
   return new S3Client({
     region: config.region,
     // No `credentials`: the default chain reads AWS_SHARED_CREDENTIALS_FILE,
@@ -366,25 +394,27 @@ function createClient(config: Config): S3Client {
     retryMode: 'standard',
     maxAttempts: config.maxAttempts,
     forcePathStyle: config.endpoint !== undefined,
-    // Every request body is a buffer whose SHA-256 is signed (SigV4
-    // x-amz-content-sha256) and checked by S3 on arrival, so the SDK's extra
-    // CRC32 per request would only cost CPU.
+    // Every request body already carries a check that S3 verifies on
+    // arrival (the signed SHA-256 of a small file, the CRC32 of a part), so
+    // the SDK's own checksum per request would only cost CPU.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     requestHandler: {
-      httpAgent: agent,
-      httpsAgent: agent,
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
       connectionTimeout: 10_000,
-      // Idle time on the socket, not the request's duration: a stalled
-      // connection fails and is retried instead of hanging the build.
-      requestTimeout: 60_000,
+      requestTimeout: REQUEST_TIMEOUT_MS,
     },
   });
 }
 
-/** SHA-256 (hex) of request bodies whose hash is already known, so that signing does not hash them again. */
+/**
+ * The x-amz-content-sha256 of request bodies whose hash is already known (or
+ * 'UNSIGNED-PAYLOAD' for a part, which carries a CRC32 instead), so that
+ * signing does not hash them again.
+ */
 const knownPayloadHashes = new WeakMap<object, string>();
 
-/** Puts a known body hash in x-amz-content-sha256, where the SigV4 signer takes it instead of hashing the body. */
+/** Puts the known value in x-amz-content-sha256, where the SigV4 signer takes it instead of hashing the body. */
 function reuseKnownPayloadHashes(client: S3Client): void {
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -401,33 +431,213 @@ function reuseKnownPayloadHashes(client: S3Client): void {
 }
 
 /**
- * A file no larger than one part goes as one PutObject from memory: one read
- * serves the SHA-256 and the body, and a Buffer body (unlike a stream) can be
- * sent again when the SDK retries. The same SHA-256 signs the request, and S3
- * rejects a body that does not match it.
+ * Files up to this size are read synchronously: from the page cache that takes
+ * microseconds, less than the promise machinery of an asynchronous read
+ * (open, fstat, read, close), which dominated the time of many small files.
  */
-async function putSmallFile(client: S3Client, config: Config, file: LocalFile, object: ObjectMetadata): Promise<UploadedObject> {
-  const body = await readFile(file.absolutePath);
+const SYNC_READ_MAX = 256 * 1024;
+
+/**
+ * A file no larger than one part goes as one PUT from memory: one read
+ * serves the SHA-256 and the body, and a Buffer body can be sent again on a
+ * retry. The same SHA-256 signs the request, and S3 rejects a body that does
+ * not match it.
+ */
+async function putSmallFile(direct: DirectPut, file: LocalFile, object: ObjectMetadata): Promise<UploadedObject> {
+  const body = file.size <= SYNC_READ_MAX ? readFileSync(file.absolutePath) : await readFile(file.absolutePath);
   const sha256 = createHash('sha256').update(body).digest('hex');
-  knownPayloadHashes.set(body, sha256);
-  const result = await client.send(
-    new PutObjectCommand({
-      Bucket: config.bucket,
-      Key: object.key,
-      Body: body,
-      ContentLength: body.length,
-      ContentType: object.contentType,
-      CacheControl: object.cacheControl,
-    }),
-  );
-  return { ...object, size: body.length, sha256, etag: result.ETag?.replace(/"/g, '') };
+  const etag = await direct.put(object.key, body, sha256, { 'content-type': object.contentType, 'cache-control': object.cacheControl });
+  return { ...object, size: body.length, sha256, etag };
+}
+
+// ---------------------------------------------------------------------------
+// PutObject without the SDK's middleware stack
+// ---------------------------------------------------------------------------
+
+/** An error response from S3, named after its <Code> (e.g. SlowDown, ExpiredToken) as the SDK names its errors. */
+class S3ResponseError extends Error {
+  constructor(
+    code: string,
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = code;
+  }
+}
+
+/** Node's codes for a connection that broke or timed out: the request is sent again. */
+const TRANSIENT_NETWORK_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/** S3 error codes worth a retry although their status is below 500. */
+const RETRYABLE_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'RequestLimitExceeded']);
+
+function isRetryable(error: unknown): boolean {
+  if (error instanceof S3ResponseError) {
+    return error.status >= 500 || error.status === 429 || RETRYABLE_CODES.has(error.name);
+  }
+  return TRANSIENT_NETWORK_ERRORS.has(errorCode(error) ?? '');
 }
 
 /**
- * A larger file goes as a multipart upload: lib-storage reads it once in
- * parts (hashed on the way), sends up to `queueSize` parts at a time, retries
- * each part on its own (parts are buffers), and on failure aborts the upload
- * so that no billed, invisible parts are left behind.
+ * Single PutObject requests, signed with the SDK's own SigV4 signer and the
+ * credentials of the SDK's default chain (memoized, refreshed before they
+ * expire), sent with node:http(s) on the shared keep-alive pool.
+ *
+ * Why not `client.send(new PutObjectCommand(...))`: the SDK's middleware
+ * stack (endpoint rules, schema serialization, retry bookkeeping) costs
+ * about as much CPU per request as the upload of a small file itself, which
+ * capped one process far below what the server can take. Multipart uploads,
+ * whose requests carry megabytes each, still go through the SDK.
+ *
+ * Retries follow the SDK's standard mode: up to UPLOAD_MAX_ATTEMPTS tries
+ * with exponential backoff and full jitter for 5xx, throttling and broken
+ * connections; any other 4xx (bad credentials, no such bucket) fails at once.
+ */
+class DirectPut {
+  private constructor(
+    private readonly endpoint: URL,
+    private readonly signer: SignatureV4,
+    private readonly agent: HttpAgent,
+    private readonly maxAttempts: number,
+    private readonly requestTimeout: number,
+  ) {}
+
+  /** Resolves the bucket's endpoint once, with the SDK's own endpoint rules (virtual-hosted or path-style, FIPS, dual-stack). */
+  static async create(client: S3Client, config: Config, agents: Agents): Promise<DirectPut> {
+    const resolved = client.config.endpointProvider({
+      Bucket: config.bucket,
+      Region: config.region,
+      ForcePathStyle: config.endpoint !== undefined,
+      Endpoint: config.endpoint,
+      UseFIPS: await client.config.useFipsEndpoint(),
+      UseDualStack: await client.config.useDualstackEndpoint(),
+      Accelerate: false,
+    });
+    const endpoint = new URL(resolved.url.href);
+    const signer = new SignatureV4({
+      service: 's3',
+      region: config.region,
+      credentials: client.config.credentials,
+      sha256: client.config.sha256,
+      // S3 signs the path as sent, encoded once (see encodeKey).
+      uriEscapePath: false,
+    });
+    const agent = endpoint.protocol === 'https:' ? agents.https : agents.http;
+    return new DirectPut(endpoint, signer, agent, config.maxAttempts, REQUEST_TIMEOUT_MS);
+  }
+
+  /** PUTs `body` at `key`; returns the ETag. */
+  async put(key: string, body: Buffer, sha256: string, headers: Record<string, string>): Promise<string | undefined> {
+    const basePath = this.endpoint.pathname.replace(/\/$/, '');
+    const request = {
+      method: 'PUT',
+      protocol: this.endpoint.protocol,
+      hostname: this.endpoint.hostname,
+      port: this.endpoint.port ? Number(this.endpoint.port) : undefined,
+      path: `${basePath}/${encodeKey(key)}`,
+      query: {},
+      headers: {
+        ...headers,
+        host: this.endpoint.host,
+        'content-length': String(body.length),
+        'x-amz-content-sha256': sha256,
+      },
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // Signed again on each try: the signature carries the time.
+        const signed = await this.signer.sign(request);
+        return await this.send(signed, body);
+      } catch (error) {
+        if (attempt >= this.maxAttempts || !isRetryable(error)) {
+          throw error;
+        }
+        // Full jitter over 100 ms x 2^attempt, at most 20 s, as the SDK's standard retry mode.
+        await sleep(Math.random() * Math.min(20_000, 100 * 2 ** attempt));
+      }
+    }
+  }
+
+  private send(signed: { method: string; path: string; headers: Record<string, string> }, body: Buffer): Promise<string | undefined> {
+    const send = this.endpoint.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const request = send(
+        {
+          agent: this.agent,
+          method: signed.method,
+          hostname: this.endpoint.hostname,
+          port: this.endpoint.port || undefined,
+          path: signed.path,
+          headers: signed.headers,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () => {
+            const status = response.statusCode ?? 0;
+            if (status >= 200 && status < 300) {
+              resolve(response.headers.etag?.replace(/"/g, ''));
+            } else {
+              reject(responseError(status, Buffer.concat(chunks).toString('utf8')));
+            }
+          });
+        },
+      );
+      // Idle time on the socket, as the SDK's requestTimeout: a stalled connection is retried.
+      request.setTimeout(this.requestTimeout, () => {
+        request.destroy(Object.assign(new Error(`no response within ${this.requestTimeout / 1000} s`), { code: 'ETIMEDOUT' }));
+      });
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+}
+
+/** The S3 error in an XML error body, e.g. <Error><Code>SlowDown</Code><Message>...</Message></Error>. */
+function responseError(status: number, xml: string): S3ResponseError {
+  const field = (name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+  const code = field('Code') ?? `Http${status}`;
+  return new S3ResponseError(code, field('Message') ?? `HTTP ${status}`, status);
+}
+
+/** A key as a URI path: every segment percent-encoded (RFC 3986, as SigV4 wants it), '/' kept. */
+function encodeKey(key: string): string {
+  return key
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
+    .join('/');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * S3 allows at most 10,000 parts, so a very large file gets parts larger
+ * than UPLOAD_PART_SIZE_MIB (rounded up to whole MiB).
+ */
+const MAX_PARTS = 10_000;
+
+function partSizeFor(config: Config, fileSize: number): number {
+  return Math.max(config.partSize, Math.ceil(fileSize / MAX_PARTS / MiB) * MiB);
+}
+
+/**
+ * A larger file goes as a multipart upload with up to `queueSize` parts in
+ * flight. Each byte is read once, into a buffer the part keeps for the SDK's
+ * retries, and hashed twice cheaply rather than with SHA-256 twice:
+ *
+ * - SHA-256 of the whole file, for the manifest, fed part by part in order;
+ * - CRC32 of each part (zlib, several GB/s), sent as x-amz-checksum-crc32:
+ *   S3 verifies it and rejects a part that does not match. That header is
+ *   signed, so the part's payload itself goes as UNSIGNED-PAYLOAD rather
+ *   than with a second SHA-256 over the same bytes (TLS protects it on the
+ *   way to AWS).
+ *
+ * On any failure the upload is aborted once the parts in flight have
+ * settled, so that no billed, invisible parts are left behind.
  */
 async function putLargeFile(
   client: S3Client,
@@ -436,39 +646,113 @@ async function putLargeFile(
   object: ObjectMetadata,
   onBytes: (bytes: number) => void,
 ): Promise<UploadedObject> {
-  const hash = createHash('sha256');
-  const hashing = new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      hash.update(chunk);
-      callback(null, chunk);
-    },
-  });
-  // pipeline() forwards a read error to `hashing`, which fails the upload.
-  const body = pipeline(createReadStream(file.absolutePath, { highWaterMark: MiB }), hashing, () => undefined);
-  const upload = new Upload({
-    client,
-    params: {
-      Bucket: config.bucket,
-      Key: object.key,
-      Body: body,
-      ContentLength: file.size,
-      ContentType: object.contentType,
-      CacheControl: object.cacheControl,
-    },
-    partSize: config.partSize,
-    queueSize: config.queueSize,
-    leavePartsOnError: false,
-  });
-  let reported = 0;
-  upload.on('httpUploadProgress', ({ loaded }) => {
-    if (loaded !== undefined && loaded > reported) {
-      onBytes(loaded - reported);
-      reported = loaded;
+  const handle = await open(file.absolutePath, 'r');
+  try {
+    const target = { Bucket: config.bucket, Key: object.key };
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({
+        ...target,
+        ContentType: object.contentType,
+        CacheControl: object.cacheControl,
+        ChecksumAlgorithm: 'CRC32',
+      }),
+    );
+    try {
+      const { parts, sha256 } = await uploadParts(client, config, handle, file, { ...target, UploadId }, onBytes);
+      const result = await client.send(new CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }));
+      return { ...object, sha256, etag: result.ETag?.replace(/"/g, '') };
+    } catch (error) {
+      await client.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch((abortError: unknown) => {
+        console.error(`could not abort the multipart upload of ${object.key} (${describeError(abortError)}): delete it, or let a lifecycle rule do so`);
+      });
+      throw error;
     }
-  });
-  const result = await upload.done();
-  onBytes(file.size - reported);
-  return { ...object, sha256: hash.digest('hex'), etag: result.ETag?.replace(/"/g, '') };
+  } finally {
+    await handle.close();
+  }
+}
+
+interface UploadedPart {
+  PartNumber: number;
+  ETag: string | undefined;
+  ChecksumCRC32: string;
+}
+
+/** Uploads every part of `file`; returns them in order with the whole file's SHA-256. */
+async function uploadParts(
+  client: S3Client,
+  config: Config,
+  handle: FileHandle,
+  file: LocalFile,
+  upload: { Bucket: string; Key: string; UploadId: string | undefined },
+  onBytes: (bytes: number) => void,
+): Promise<{ parts: UploadedPart[]; sha256: string }> {
+  const partSize = partSizeFor(config, file.size);
+  const partCount = Math.ceil(file.size / partSize);
+  const wholeFile = createHash('sha256');
+  const parts: UploadedPart[] = [];
+  let nextPart = 1;
+  let failed = false;
+  // Parts are read and fed to the whole-file hash one after the other, in
+  // order; while one part is read, the others are on the wire.
+  let reading: Promise<unknown> = Promise.resolve();
+
+  const lane = async (): Promise<void> => {
+    // One buffer per lane, reused for each of its parts: no per-part
+    // allocation or copy for the garbage collector to chase.
+    const buffer = Buffer.allocUnsafe(partSize);
+    while (!failed && nextPart <= partCount) {
+      const partNumber = nextPart++;
+      const offset = (partNumber - 1) * partSize;
+      const length = Math.min(partSize, file.size - offset);
+      const read = reading.then(async () => {
+        const bytes = await readFully(handle, buffer, length, offset, file);
+        wholeFile.update(bytes);
+        return bytes;
+      });
+      reading = read.catch(() => undefined);
+      const body = await read;
+      const checksum = crc32Base64(body);
+      knownPayloadHashes.set(body, 'UNSIGNED-PAYLOAD');
+      const { ETag } = await client.send(
+        new UploadPartCommand({ ...upload, PartNumber: partNumber, Body: body, ContentLength: length, ChecksumCRC32: checksum }),
+      );
+      parts[partNumber - 1] = { PartNumber: partNumber, ETag, ChecksumCRC32: checksum };
+      onBytes(length);
+    }
+  };
+  const lanes = Array.from({ length: Math.min(config.queueSize, partCount) }, () =>
+    lane().catch((error: unknown) => {
+      failed = true; // the other lanes start no new part
+      throw error;
+    }),
+  );
+  const settled = await Promise.allSettled(lanes);
+  const rejected = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (rejected) {
+    throw rejected.reason;
+  }
+  return { parts, sha256: wholeFile.digest('hex') };
+}
+
+/** Reads `length` bytes at `offset` into the start of `buffer`; a file that shrank is an error, not a short part. */
+async function readFully(handle: FileHandle, buffer: Buffer, length: number, offset: number, file: LocalFile): Promise<Buffer> {
+  let filled = 0;
+  while (filled < length) {
+    const { bytesRead } = await handle.read(buffer, filled, length - filled, offset + filled);
+    if (bytesRead === 0) {
+      throw new Error(`${file.relativePath} shrank while it was being uploaded (expected ${file.size} bytes)`);
+    }
+    filled += bytesRead;
+  }
+  return buffer.subarray(0, length);
+}
+
+/** CRC32 as S3 expects it in x-amz-checksum-crc32: the 4 bytes, big-endian, in base64. */
+function crc32Base64(data: Buffer): string {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(crc32(data));
+  return bytes.toString('base64');
 }
 
 type ObjectMetadata = Omit<UploadedObject, 'sha256' | 'etag'>;
@@ -578,41 +862,45 @@ class Schedule {
   }
 }
 
-async function uploadAll(client: S3Client, config: Config, files: readonly LocalFile[], progress: Progress): Promise<RunResult> {
+async function uploadAll(
+  client: S3Client,
+  direct: DirectPut,
+  config: Config,
+  files: readonly LocalFile[],
+  progress: Progress,
+): Promise<RunResult> {
   const result: RunResult = { uploaded: [], failed: [], fatal: undefined };
   const schedule = new Schedule(files, config);
   let stopping = false;
 
   // The first request goes alone. If the credentials, bucket or endpoint are
   // wrong, that is one failed request (with the SDK's retries) rather than
-  // one per lane. The check sits in the SDK's middleware, so the first
-  // request of a multipart upload counts too.
+  // one per lane. For a multipart upload the check sits in the SDK's
+  // middleware, so that its first request counts.
   let firstSettled: () => void = () => undefined;
   const first = new Promise<void>((resolve) => {
     firstSettled = resolve;
   });
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error) {
-        if (explainFatal(error, config)) {
-          stopping = true; // before any waiting lane resumes
-        }
-        throw error;
-      } finally {
-        firstSettled();
+  const gate = async <T>(request: Promise<T>): Promise<T> => {
+    try {
+      return await request;
+    } catch (error) {
+      if (explainFatal(error, config)) {
+        stopping = true; // before any waiting lane resumes
       }
-    },
-    { step: 'initialize', name: 'uploadFirstRequestGate' },
-  );
+      throw error;
+    } finally {
+      firstSettled();
+    }
+  };
+  client.middlewareStack.add((next) => (args) => gate(next(args)), { step: 'initialize', name: 'uploadFirstRequestGate' });
 
   const uploadOne = async (file: LocalFile, large: boolean): Promise<void> => {
     const object = metadata(config, file);
     try {
       const uploaded = large
         ? await putLargeFile(client, config, file, object, (bytes) => progress.addBytes(bytes))
-        : await putSmallFile(client, config, file, object);
+        : await gate(putSmallFile(direct, file, object));
       if (!large) {
         progress.addBytes(uploaded.size);
       }
@@ -636,9 +924,9 @@ async function uploadAll(client: S3Client, config: Config, files: readonly Local
   };
 
   // After a fatal error no new file starts. The few already in flight are
-  // left to settle rather than aborted: Upload.abort() does not cancel the
-  // HTTP request underneath, and destroying the client under it would make
-  // the SDK retry on a reset connection, which is the storm we want to avoid.
+  // left to settle rather than cut off: destroying their connections would
+  // only make them retry on a reset connection, which is the storm we want
+  // to avoid (a multipart upload cut off this way still aborts itself).
   const lane = async (index: number): Promise<void> => {
     if (index > 0) {
       await first;
@@ -801,16 +1089,21 @@ async function main(): Promise<number> {
       `${config.concurrency} requests at a time, multipart above ${config.partSize / MiB} MiB`,
   );
 
-  const client = createClient(config);
+  const agents = createAgents(config);
+  const client = createClient(config, agents);
   reuseKnownPayloadHashes(client);
   const progress = new Progress(files.length, totalBytes);
   progress.start(config.progressSeconds);
   let result: RunResult;
   try {
-    result = await uploadAll(client, config, files, progress);
+    const direct = await DirectPut.create(client, config, agents);
+    result = await uploadAll(client, direct, config, files, progress);
   } finally {
     progress.stop();
-    client.destroy(); // Close keep-alive sockets so the process can exit.
+    // Close keep-alive sockets so the process can exit.
+    client.destroy();
+    agents.http.destroy();
+    agents.https.destroy();
   }
 
   if (result.fatal || result.failed.length > 0) {
