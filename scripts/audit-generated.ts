@@ -171,7 +171,8 @@ const actionlintInterfaces: Check = (dir) => {
 function zizmor(persona: 'regular' | 'pedantic'): Check {
   return (dir) => {
     // --offline: no GitHub API calls; the repo's own .github/zizmor.yml is discovered as a user's run would.
-    const { code, output } = exec(tools.zizmor, ['--offline', '--no-progress', `--persona=${persona}`, '--format=plain', '.'], dir);
+    // --color=never: under CI=true zizmor colours its output, and the finding lines would not match.
+    const { code, output } = exec(tools.zizmor, ['--offline', '--no-progress', '--color=never', `--persona=${persona}`, '--format=plain', '.'], dir);
     const findings = output.split('\n').filter((line) => /^(error|warning|help|info|note)\[/.test(line));
     if (!/completed \.\/\.github\/workflows\/keyless-build\.yml/.test(output) && code === 0) {
       return { flagged: true, detail: `did not audit the workflow: ${summarise(output)}` };
