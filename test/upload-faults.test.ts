@@ -4,6 +4,7 @@
  * Objects are read back from moto directly, with other credentials than the
  * uploader's, and compared byte for byte (SHA-256).
  */
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -65,9 +66,9 @@ function hashTree(dir: string): Record<string, string> {
   return hashes;
 }
 
-/** Runs the uploader through the proxy, with the upload credentials file only. */
-function runUpload(overrides: Record<string, string> = {}): Promise<RunResult> {
-  const env = isolatedEnv({
+/** The uploader's environment: through the proxy, with the upload credentials file only. */
+function uploadEnv(overrides: Record<string, string> = {}): Record<string, string> {
+  return isolatedEnv({
     S3_BUCKET: BUCKET,
     AWS_REGION: REGION,
     AWS_ENDPOINT_URL: faults().endpoint,
@@ -77,7 +78,33 @@ function runUpload(overrides: Record<string, string> = {}): Promise<RunResult> {
     UPLOAD_PROGRESS_SECONDS: '1',
     ...overrides,
   });
-  return run('node', ['dist/upload.js'], { cwd: project, env, timeoutMs: 120_000 });
+}
+
+function runUpload(overrides: Record<string, string> = {}): Promise<RunResult> {
+  return run('node', ['dist/upload.js'], { cwd: project, env: uploadEnv(overrides), timeoutMs: 120_000 });
+}
+
+/**
+ * Starts the uploader with every part held back at the proxy, waits until a
+ * multipart upload is under way, sends `signal`, and returns how it ended.
+ */
+async function interruptMidMultipart(prefix: string, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  faults().reset((request) => (isPart(request) ? { kind: 'delay', ms: 4000 } : FORWARD));
+  const child = spawn('node', ['dist/upload.js'], { cwd: project, env: uploadEnv({ S3_PREFIX: prefix }), stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stdout.resume();
+  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, sig) => resolve({ code, signal: sig })));
+  const deadline = Date.now() + 30_000;
+  while (!faults().requests.some(isPart)) {
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`no part request reached the proxy within 30 s\n${stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  child.kill(signal);
+  return { ...(await ended), stderr };
 }
 
 /** Downloads `prefix` from moto directly (not through the proxy, other credentials) and hashes it. */
@@ -256,4 +283,21 @@ describe('upload script with bad credentials fails fast, without a retry storm',
     expect(faults().requests.length).toBeLessThanOrEqual(MAX_ATTEMPTS);
     expect(new Set(faults().requests.map((request) => request.url)).size).toBe(1);
   }, 60_000);
+  it('aborts the multipart upload in progress when the run is cancelled (SIGTERM)', async () => {
+    const result = await interruptMidMultipart('cancelled', 'SIGTERM');
+    expect(result.code, result.stderr).toBe(143);
+    expect(result.stderr).toMatch(/SIGTERM: stopping; aborting 1 multipart upload\(s\) in progress/);
+    expect(faults().requests.some((request) => request.method === 'DELETE' && /[?&]uploadId=/.test(request.url))).toBe(true);
+    expect(await incompleteUploads()).toEqual([]);
+  }, 120_000);
+
+  it('negative control: SIGKILL cannot be handled, and the check above does see the upload it leaves', async () => {
+    const result = await interruptMidMultipart('killed', 'SIGKILL');
+    expect(result.signal).toBe('SIGKILL');
+    const left = await incompleteUploads();
+    expect(left.map((upload) => upload.Key)).toEqual(['killed/big/video.bin']);
+    for (const upload of left) {
+      await awsCli(s3(), ['s3api', 'abort-multipart-upload', '--bucket', BUCKET, '--key', upload.Key, '--upload-id', upload.UploadId], REGION);
+    }
+  }, 120_000);
 });

@@ -639,6 +639,32 @@ function partSizeFor(config: Config, fileSize: number): number {
  * On any failure the upload is aborted once the parts in flight have
  * settled, so that no billed, invisible parts are left behind.
  */
+/** Multipart uploads created and not yet completed or aborted, for a cancelled run to abort. */
+const openMultipartUploads = new Set<{ Bucket: string; Key: string; UploadId: string | undefined }>();
+
+/**
+ * A cancelled run (Ctrl-C, or SIGTERM from whatever runs the build) aborts the
+ * multipart uploads it started: S3 keeps, and bills, the parts of an
+ * incomplete upload until it is aborted. SIGKILL cannot be handled; a
+ * lifecycle rule (AbortIncompleteMultipartUpload) on the bucket covers that.
+ */
+function abortOpenUploadsOnSignal(client: S3Client): void {
+  for (const [signal, exitCode] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    process.once(signal, () => {
+      const uploads = [...openMultipartUploads];
+      console.error(`${signal}: stopping; aborting ${uploads.length} multipart upload(s) in progress`);
+      void Promise.allSettled(uploads.map((upload) => client.send(new AbortMultipartUploadCommand(upload)))).then((results) => {
+        results.forEach((outcome, index) => {
+          if (outcome.status === 'rejected') {
+            console.error(`could not abort the multipart upload of ${uploads[index]?.Key} (${describeError(outcome.reason)}): delete it, or let a lifecycle rule do so`);
+          }
+        });
+        process.exit(exitCode);
+      });
+    });
+  }
+}
+
 async function putLargeFile(
   client: S3Client,
   config: Config,
@@ -657,8 +683,10 @@ async function putLargeFile(
         ChecksumAlgorithm: 'CRC32',
       }),
     );
+    const upload = { ...target, UploadId };
+    openMultipartUploads.add(upload);
     try {
-      const { parts, sha256 } = await uploadParts(client, config, handle, file, { ...target, UploadId }, onBytes);
+      const { parts, sha256 } = await uploadParts(client, config, handle, file, upload, onBytes);
       const result = await client.send(new CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }));
       return { ...object, sha256, etag: result.ETag?.replace(/"/g, '') };
     } catch (error) {
@@ -666,6 +694,8 @@ async function putLargeFile(
         console.error(`could not abort the multipart upload of ${object.key} (${describeError(abortError)}): delete it, or let a lifecycle rule do so`);
       });
       throw error;
+    } finally {
+      openMultipartUploads.delete(upload);
     }
   } finally {
     await handle.close();
@@ -1092,6 +1122,7 @@ async function main(): Promise<number> {
   const agents = createAgents(config);
   const client = createClient(config, agents);
   reuseKnownPayloadHashes(client);
+  abortOpenUploadsOnSignal(client);
   const progress = new Progress(files.length, totalBytes);
   progress.start(config.progressSeconds);
   let result: RunResult;
