@@ -1,5 +1,7 @@
 // Helpers shared by the benchmark scripts.
 
+import { rmSync } from 'node:fs';
+
 export function count(name, fallback, min) {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -21,5 +23,24 @@ export function table(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const row of rows) {
     console.log(row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  '));
+  }
+}
+
+/**
+ * Runs `main`, then `cleanup`; removes the work folder on success and keeps it, printed, on failure,
+ * which sets exit code 1.
+ */
+export async function runBench(work, main, cleanup = async () => {}) {
+  let failed = true;
+  try {
+    await main();
+    failed = false;
+  } catch (error) {
+    console.error(`\nbench FAILED: ${error.message}`);
+    console.error(`(kept ${work} for inspection)`);
+    process.exitCode = 1;
+  } finally {
+    await cleanup();
+    if (!failed) rmSync(work, { recursive: true, force: true });
   }
 }

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { count, median, table } from './stats.mjs';
+import { count, median, runBench, table } from './stats.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = count('BENCH_RUNS', 10, 1);
@@ -16,17 +16,7 @@ const work = mkdtempSync(join(tmpdir(), 'keyless-synth-bench-'));
 // A user's synth runs without CI=true (under it projen installs with a frozen lock file).
 const env = { ...process.env, CI: undefined };
 
-let failed = true;
-try {
-  main();
-  failed = false;
-} catch (error) {
-  console.error(`\nbench FAILED: ${error.message}`);
-  console.error(`(kept ${work} for inspection)`);
-  process.exitCode = 1;
-} finally {
-  if (!failed) rmSync(work, { recursive: true, force: true });
-}
+await runBench(work, main);
 
 function main() {
   if (!existsSync(join(root, 'lib', 'cli.bundle.js'))) throw new Error('lib/ is not built: run `npx projen compile` first');

@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { count, median, runBench } from '../stats.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS = count('BENCH_RUNS', 3, 1);
@@ -30,23 +31,14 @@ const work = mkdtempSync(join(tmpdir(), 'keyless-bench-upload-'));
 // The server keeps its objects in RAM when it can, so that the disk is not what is measured.
 const serverDir = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/keyless-bench-minio-') : join(work, 'minio');
 let server;
-let failed = true;
-try {
-  await main();
-  failed = false;
-} catch (error) {
-  console.error(`\nbench FAILED: ${error.message}`);
-  console.error(`(kept ${work} for inspection)`);
-  process.exitCode = 1;
-} finally {
+await runBench(work, main, async () => {
   if (server && server.exitCode === null) {
     const exited = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGTERM');
     await exited;
   }
   rmSync(serverDir, { recursive: true, force: true });
-  if (!failed) rmSync(work, { recursive: true, force: true });
-}
+});
 
 async function main() {
   const tools = findTools();
@@ -131,8 +123,7 @@ async function main() {
       }
     }
     for (const contender of contenders) {
-      const median = medianOf(seconds.get(contender.name));
-      rows.push({ workload, contender: contender.name, seconds: median });
+      rows.push({ workload, contender: contender.name, seconds: median(seconds.get(contender.name)) });
     }
   }
   rmSync(join(work, 'data'), { recursive: true, force: true });
@@ -287,20 +278,7 @@ async function freePort() {
   });
 }
 
-function medianOf(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-}
-
 function slug(name) {
   return name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
 }
 
-function count(name, fallback, min) {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new Error(`${name}="${raw}" must be a whole number >= ${min}`);
-  return value;
-}
