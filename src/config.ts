@@ -1,5 +1,6 @@
 import { PARAMETERS, findParameter, kebab, type ParameterName } from './parameters';
 import { partitionOf, type Partition } from './partition';
+import { MAX_CHAINED_SESSION_DURATION, MIN_SESSION_DURATION } from './constants';
 
 /** What a user may set. Required: account, region, repo, bucket. */
 export interface KeylessBuildOptions {
@@ -295,8 +296,13 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
   }
 
   const sessionDuration = options.sessionDuration ?? DEFAULTS.sessionDuration;
-  if (!Number.isInteger(sessionDuration) || sessionDuration < 900 || sessionDuration > 3600) {
-    report('sessionDuration', options.sessionDuration, 'must be a whole number of seconds from 900 to 3600: AWS caps role-chained sessions at 1 hour', 'use 3600 (the default) or less');
+  if (!Number.isInteger(sessionDuration) || sessionDuration < MIN_SESSION_DURATION || sessionDuration > MAX_CHAINED_SESSION_DURATION) {
+    report(
+      'sessionDuration',
+      options.sessionDuration,
+      `must be a whole number of seconds from ${MIN_SESSION_DURATION} to ${MAX_CHAINED_SESSION_DURATION}: AWS caps role-chained sessions at 1 hour`,
+      `use ${MAX_CHAINED_SESSION_DURATION} (the default) or less`,
+    );
   }
 
   const nodeVersion = text(options.nodeVersion) ?? DEFAULTS.nodeVersion;

@@ -18,6 +18,12 @@ export const CREDENTIALS_FILE_NAME = 'upload-credentials.ini';
 /** The workflow file the scaffolder writes. */
 export const WORKFLOW_PATH = '.github/workflows/keyless-build.yml';
 
+/** STS's shortest session, in seconds. */
+export const MIN_SESSION_DURATION = 900;
+
+/** STS caps a session assumed with another role's session (role chaining) at one hour. */
+export const MAX_CHAINED_SESSION_DURATION = 3600;
+
 /** The file the upload step writes and the runtime stage copies, so BuildKit cannot skip the upload. */
 export const UPLOAD_MANIFEST = 'upload-manifest.json';
 

@@ -3,6 +3,8 @@
  * error's name and message, the way the SDK and the AWS CLI report them.
  */
 
+import { MAX_CHAINED_SESSION_DURATION } from './constants';
+
 export interface Explanation {
   /** A short name for the situation, e.g. "no credentials". */
   readonly problem: string;
@@ -23,8 +25,6 @@ export interface ExplainContext {
   readonly sessionTags?: boolean;
 }
 
-export const MAX_CHAINED_DURATION = 3600;
-export const MIN_DURATION = 900;
 
 /** The `sub` claim GitHub puts in the OIDC token, by what triggered the job. */
 export const SUB_FORMATS = [
@@ -80,7 +80,7 @@ export function explainAwsError(error: unknown, context: ExplainContext): Explan
     return {
       problem: 'duration above the role\'s maximum',
       why: `the requested ${context.duration ?? ''} s exceeds role B's MaxSessionDuration.`.replace('  ', ' '),
-      fix: `ask for at most ${MAX_CHAINED_DURATION} s (the chained limit anyway), or raise MaxSessionDuration on the role.`,
+      fix: `ask for at most ${MAX_CHAINED_SESSION_DURATION} s (the chained limit anyway), or raise MaxSessionDuration on the role.`,
     };
   }
 
@@ -111,8 +111,8 @@ export function explainAwsError(error: unknown, context: ExplainContext): Explan
 export function chainedDurationExplanation(duration: number | undefined): Explanation {
   return {
     problem: 'duration too long for a chained session',
-    why: `${duration ?? 'the requested'} s asked for role B, but the workflow assumes role B with role A's session (role chaining), and STS caps chained sessions at ${MAX_CHAINED_DURATION} s: it answers "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining".`,
-    fix: `use ${MAX_CHAINED_DURATION} s or less (--session-duration in the generated repo, --duration-seconds / role-duration-seconds in the workflow).`,
+    why: `${duration ?? 'the requested'} s asked for role B, but the workflow assumes role B with role A's session (role chaining), and STS caps chained sessions at ${MAX_CHAINED_SESSION_DURATION} s: it answers "The requested DurationSeconds exceeds the 1 hour session limit for roles assumed by role chaining".`,
+    fix: `use ${MAX_CHAINED_SESSION_DURATION} s or less (--session-duration in the generated repo, --duration-seconds / role-duration-seconds in the workflow).`,
   };
 }
 

@@ -1,7 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
-import { chainedDurationExplanation, explainAwsError, MAX_CHAINED_DURATION, MIN_DURATION, type ExplainContext, type Explanation } from './doctor-explain';
+import { UsageError } from './args';
+import { MAX_CHAINED_SESSION_DURATION, MIN_SESSION_DURATION } from './constants';
+import { chainedDurationExplanation, explainAwsError, type ExplainContext, type Explanation } from './doctor-explain';
 import { isWorkflowPath } from './verify';
 import { readRepository } from './verify-command';
 import { resolveShell, scanWorkflow, usesAction } from './workflow-scan';
@@ -67,8 +69,6 @@ interface Flags {
   help: boolean;
 }
 
-class UsageError extends Error {}
-
 function parseFlags(argv: readonly string[]): Flags {
   const flags: Flags = { json: false, help: false };
   for (let i = 0; i < argv.length; i++) {
@@ -132,7 +132,7 @@ export function readDoctorParameters(files: ReadonlyMap<string, string>, env: No
         if (!region && stepRegion && !stepRegion.includes('${{')) region = stepRegion;
         if (!roleArn && /^true$/i.test(step.with['role-chaining']?.value ?? '') && step.with['role-to-assume']) {
           roleArn = step.with['role-to-assume'].value;
-          duration = Number(step.with['role-duration-seconds']?.value ?? MAX_CHAINED_DURATION);
+          duration = Number(step.with['role-duration-seconds']?.value ?? MAX_CHAINED_SESSION_DURATION);
           sessionTags = !/^true$/i.test(step.with['role-skip-session-tagging']?.value ?? '');
           source = `${path}:${step.with['role-to-assume'].line}`;
         }
@@ -143,7 +143,7 @@ export function readDoctorParameters(files: ReadonlyMap<string, string>, env: No
         if (arn && !arn.includes('$')) {
           roleArn = arn;
           const seconds = /--duration-seconds[=\s]+["']?(\d+)/.exec(script)?.[1];
-          duration = seconds ? Number(seconds) : MAX_CHAINED_DURATION;
+          duration = seconds ? Number(seconds) : MAX_CHAINED_SESSION_DURATION;
           source = `${path}:${step.run.line}`;
         }
       }
@@ -173,7 +173,7 @@ export function readDoctorParameters(files: ReadonlyMap<string, string>, env: No
   }
   return {
     roleArn: flags.roleArn ?? roleArn,
-    duration: flags.duration ?? duration ?? MAX_CHAINED_DURATION,
+    duration: flags.duration ?? duration ?? MAX_CHAINED_SESSION_DURATION,
     region: flags.region ?? region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     sessionTags,
     source: flags.roleArn ? '--role-arn' : source,
@@ -271,14 +271,14 @@ export async function runChecks(parameters: DoctorParameters): Promise<CheckResu
   const chained = callerArn.includes(':assumed-role/');
   const duration = parameters.duration;
   let askFor = duration;
-  if (duration > MAX_CHAINED_DURATION) {
-    askFor = MAX_CHAINED_DURATION;
-    results.push({ id: 'duration', status: 'fail', detail: `${duration} s > ${MAX_CHAINED_DURATION} s${chained ? ' and this session is itself an assumed role' : ''}; the assume-role check below asks for ${askFor} s`, explanation: chainedDurationExplanation(duration) });
-  } else if (duration < MIN_DURATION) {
-    askFor = MIN_DURATION;
-    results.push({ id: 'duration', status: 'fail', detail: `${duration} s is below STS's minimum of ${MIN_DURATION} s`, explanation: { problem: 'duration too short', why: `STS accepts ${MIN_DURATION} to ${MAX_CHAINED_DURATION} s for a chained session.`, fix: `ask for ${MIN_DURATION} s or more.` } });
+  if (duration > MAX_CHAINED_SESSION_DURATION) {
+    askFor = MAX_CHAINED_SESSION_DURATION;
+    results.push({ id: 'duration', status: 'fail', detail: `${duration} s > ${MAX_CHAINED_SESSION_DURATION} s${chained ? ' and this session is itself an assumed role' : ''}; the assume-role check below asks for ${askFor} s`, explanation: chainedDurationExplanation(duration) });
+  } else if (duration < MIN_SESSION_DURATION) {
+    askFor = MIN_SESSION_DURATION;
+    results.push({ id: 'duration', status: 'fail', detail: `${duration} s is below STS's minimum of ${MIN_SESSION_DURATION} s`, explanation: { problem: 'duration too short', why: `STS accepts ${MIN_SESSION_DURATION} to ${MAX_CHAINED_SESSION_DURATION} s for a chained session.`, fix: `ask for ${MIN_SESSION_DURATION} s or more.` } });
   } else {
-    results.push({ id: 'duration', status: 'ok', detail: `${duration} s is within the ${MAX_CHAINED_DURATION} s limit of a chained session${chained ? ' (this session is an assumed role: the call chains)' : ''}` });
+    results.push({ id: 'duration', status: 'ok', detail: `${duration} s is within the ${MAX_CHAINED_SESSION_DURATION} s limit of a chained session${chained ? ' (this session is an assumed role: the call chains)' : ''}` });
   }
 
   let credentials: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string } | undefined;

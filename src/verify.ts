@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type ParsedNode, type Tags } from 'yaml';
 import { ACTIONS } from './actions';
+import { MAX_CHAINED_SESSION_DURATION } from './constants';
 import { definedNames, mountOptions, parseDockerfile, type DockerInstruction } from './dockerfile-parser';
 import { isDockerignored } from './dockerignore-match';
 import { actionName, resolveShell, scanWorkflow, usesAction, type WorkflowFile, type WorkflowStep } from './workflow-scan';
@@ -59,7 +60,6 @@ export const NODE_END_OF_LIFE: Readonly<Record<number, string>> = {
   25: '2026-06-01',
 };
 
-const MAX_CHAINED_SESSION = 3600;
 const CREDENTIAL_NAME = /SECRET|PASSWORD|PASSWD|TOKEN|CREDENTIAL|ACCESS_KEY|PRIVATE_KEY|API_?KEY/i;
 /** Names that hold where a secret is, not the secret. */
 const LOCATION_NAME = /_(FILE|PATH|DIR)$/i;
@@ -521,15 +521,15 @@ function checkChainedDuration(workflows: readonly WorkflowFile[], report: Report
       const earlierRole = workflow.steps.some((s) => s.job === step.job && s.index < step.index && usesAction(s, 'aws-actions/configure-aws-credentials') && s.with['role-to-assume']);
       if (usesAction(step, 'aws-actions/configure-aws-credentials') && /^true$/i.test(step.with['role-chaining']?.value ?? '')) {
         const duration = step.with['role-duration-seconds'];
-        if (duration && Number(resolveShell(duration.value, step.env)) > MAX_CHAINED_SESSION) {
-          report(workflow.path, duration.line, 'chained-session-too-long', `role-duration-seconds ${duration.value} with role-chaining: STS refuses more than ${MAX_CHAINED_SESSION} s for a session assumed from another role's session`, `set role-duration-seconds to ${MAX_CHAINED_SESSION} or less`);
+        if (duration && Number(resolveShell(duration.value, step.env)) > MAX_CHAINED_SESSION_DURATION) {
+          report(workflow.path, duration.line, 'chained-session-too-long', `role-duration-seconds ${duration.value} with role-chaining: STS refuses more than ${MAX_CHAINED_SESSION_DURATION} s for a session assumed from another role's session`, `set role-duration-seconds to ${MAX_CHAINED_SESSION_DURATION} or less`);
         }
       }
       if (step.run && earlierRole && /\bsts\s+assume-role\b/.test(step.run.value)) {
         const resolved = resolveShell(step.run.value, step.env);
         for (const match of resolved.matchAll(/--duration-seconds[=\s]+["']?(\S+?)["']?(?=\s|$)/g)) {
-          if (Number(match[1]) > MAX_CHAINED_SESSION) {
-            report(workflow.path, lineInRun(workflow, step, '--duration-seconds'), 'chained-session-too-long', `assume-role --duration-seconds ${match[1]} after the OIDC role: a chained session is capped at ${MAX_CHAINED_SESSION} s and STS rejects the call`, `use --duration-seconds ${MAX_CHAINED_SESSION} or less`);
+          if (Number(match[1]) > MAX_CHAINED_SESSION_DURATION) {
+            report(workflow.path, lineInRun(workflow, step, '--duration-seconds'), 'chained-session-too-long', `assume-role --duration-seconds ${match[1]} after the OIDC role: a chained session is capped at ${MAX_CHAINED_SESSION_DURATION} s and STS rejects the call`, `use --duration-seconds ${MAX_CHAINED_SESSION_DURATION} or less`);
           }
         }
       }
