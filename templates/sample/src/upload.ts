@@ -18,11 +18,11 @@
  * This file is yours: edit it freely, the generator does not overwrite it.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { type FileHandle, open, readFile, readdir, realpath, stat, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { type FileHandle, open, readdir, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { crc32 } from 'node:zlib';
 
 import {
@@ -32,7 +32,8 @@ import {
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { SignatureV4 } from '@smithy/signature-v4';
+
+import { ConnectionPool, type Credentials, SigV4, UNSIGNED_PAYLOAD, encodeKey, requestHead } from './s3-http.js';
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -54,6 +55,8 @@ interface Config {
   maxAttempts: number;
   /** Seconds between progress lines; 0 for none. */
   progressSeconds: number;
+  /** Also record each file's SHA-256 in the manifest. */
+  sha256: boolean;
   manifestPath: string;
   /** Set when AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL points at an S3-compatible endpoint. */
   endpoint: string | undefined;
@@ -85,6 +88,9 @@ const PART_SIZE_MIB: Knob = { name: 'UPLOAD_PART_SIZE_MIB', fallback: 8, min: 5,
 const QUEUE_SIZE: Knob = { name: 'UPLOAD_QUEUE_SIZE', fallback: 4, min: 1, max: 64 };
 const MAX_ATTEMPTS: Knob = { name: 'UPLOAD_MAX_ATTEMPTS', fallback: 6, min: 1, max: 20 };
 const PROGRESS_SECONDS: Knob = { name: 'UPLOAD_PROGRESS_SECONDS', fallback: 10, min: 0, max: 3600 };
+// Off by default: S3 verifies each object's CRC32 itself; SHA-256 costs about
+// 0.6 s of CPU per GiB, worth it when a later step attests the digests.
+const SHA256: Knob = { name: 'UPLOAD_SHA256', fallback: 0, min: 0, max: 1 };
 
 /** Trimmed value, or undefined when unset or blank (an empty build arg means "not given"). */
 function env(name: string): string | undefined {
@@ -103,6 +109,7 @@ function readConfig(): Config {
     queueSize: readKnob(QUEUE_SIZE),
     maxAttempts: readKnob(MAX_ATTEMPTS),
     progressSeconds: readKnob(PROGRESS_SECONDS),
+    sha256: readKnob(SHA256) === 1,
     manifestPath: env('UPLOAD_MANIFEST') ?? DEFAULT_MANIFEST,
     endpoint: readEndpoint(),
   };
@@ -347,10 +354,14 @@ interface UploadedObject {
   contentType: string;
   cacheControl: string;
   /**
-   * Recorded so that a later step can verify an object: the ETag is not a
-   * content hash for multipart uploads.
+   * CRC32 of the whole object (base64, as S3 reports it): S3 checked it on
+   * arrival and keeps it, so a later step can compare it with
+   * `aws s3api head-object --checksum-mode ENABLED` without downloading the
+   * object. (The ETag is not a content hash for multipart uploads.)
    */
-  sha256: string;
+  crc32: string;
+  /** Hex SHA-256 of the file, when UPLOAD_SHA256=1. */
+  sha256?: string;
   etag: string | undefined;
 }
 
@@ -374,9 +385,9 @@ interface Agents {
 }
 
 /**
- * One keep-alive pool, shared by the SDK (multipart uploads) and the direct
- * PUTs, with one socket per request in flight: the SDK's default pool (50)
- * would queue requests above it and hold idle sockets below it.
+ * The SDK's keep-alive pool (multipart uploads), with one socket per request
+ * in flight: the SDK's default pool (50) would queue requests above it and
+ * hold idle sockets below it.
  */
 function createAgents(config: Config): Agents {
   const options = { keepAlive: true, maxSockets: config.concurrency };
@@ -432,26 +443,79 @@ function reuseKnownPayloadHashes(client: S3Client): void {
 
 /**
  * Files up to this size are read synchronously: from the page cache that takes
- * microseconds, less than the promise machinery of an asynchronous read
- * (open, fstat, read, close), which dominated the time of many small files.
+ * microseconds, less than the promise machinery of an asynchronous read.
  */
-const SYNC_READ_MAX = 256 * 1024;
+const SYNC_READ_MAX = MiB;
 
 /**
- * A file no larger than one part goes as one PUT from memory: one read
- * serves the SHA-256 and the body, and a Buffer body can be sent again on a
- * retry. The same SHA-256 signs the request, and S3 rejects a body that does
- * not match it.
+ * A lane's buffer for the files it reads whole, grown to the largest it has
+ * needed up to SYNC_READ_MAX and reused from file to file, so that thousands
+ * of files do not mean thousands of buffers for the garbage collector.
+ * Reusing it is safe: a lane reads its next file only after S3 has answered,
+ * and S3 answers a PUT only after the whole body has arrived.
  */
-async function putSmallFile(direct: DirectPut, file: LocalFile, object: ObjectMetadata): Promise<UploadedObject> {
-  const body = file.size <= SYNC_READ_MAX ? readFileSync(file.absolutePath) : await readFile(file.absolutePath);
-  const sha256 = createHash('sha256').update(body).digest('hex');
-  const etag = await direct.put(object.key, body, sha256, { 'content-type': object.contentType, 'cache-control': object.cacheControl });
-  return { ...object, size: body.length, sha256, etag };
+class LaneBuffer {
+  private buffer = Buffer.allocUnsafe(64 * 1024);
+
+  /** A buffer for a file of `size` bytes, one byte to spare (a fresh one above SYNC_READ_MAX, not kept). */
+  forFile(size: number): Buffer {
+    if (size > SYNC_READ_MAX) {
+      return Buffer.allocUnsafe(size + 1);
+    }
+    if (this.buffer.length < size + 1) {
+      this.buffer = Buffer.allocUnsafe(size + 1);
+    }
+    return this.buffer;
+  }
+}
+
+/**
+ * A file no larger than one part goes as one PUT from memory (a Buffer body
+ * can be sent again on a retry), with its CRC32 in a signed
+ * x-amz-checksum-crc32 header: S3 rejects a body that does not match it.
+ */
+async function putSmallFile(direct: DirectPut, config: Config, file: LocalFile, object: ObjectMetadata, lane: LaneBuffer): Promise<UploadedObject> {
+  const body = await readWhole(file, lane.forFile(file.size));
+  const checksum = crc32Base64(crc32(body));
+  const etag = await direct.put(object.key, body, checksum, { 'content-type': object.contentType, 'cache-control': object.cacheControl });
+  const sha256 = config.sha256 ? createHash('sha256').update(body).digest('hex') : undefined;
+  return { ...object, size: body.length, crc32: checksum, ...(sha256 && { sha256 }), etag };
+}
+
+/**
+ * Reads the whole of `file` into `buffer` (one byte larger than the listed
+ * size, to notice a file that grew) and returns the part that holds it.
+ */
+async function readWhole(file: LocalFile, buffer: Buffer): Promise<Buffer> {
+  const wanted = file.size + 1;
+  let filled = 0;
+  if (file.size <= SYNC_READ_MAX) {
+    const fd = openSync(file.absolutePath, 'r');
+    try {
+      for (let read = -1; read !== 0 && filled < wanted; filled += read) {
+        read = readSync(fd, buffer, filled, wanted - filled, filled);
+      }
+    } finally {
+      closeSync(fd);
+    }
+  } else {
+    const handle = await open(file.absolutePath, 'r');
+    try {
+      for (let read = -1; read !== 0 && filled < wanted; filled += read) {
+        ({ bytesRead: read } = await handle.read(buffer, filled, wanted - filled, filled));
+      }
+    } finally {
+      await handle.close();
+    }
+  }
+  if (filled !== file.size) {
+    throw new Error(`${file.relativePath} changed while it was being uploaded (listed with ${file.size} bytes): upload once the build has finished writing it`);
+  }
+  return buffer.subarray(0, filled);
 }
 
 // ---------------------------------------------------------------------------
-// PutObject without the SDK's middleware stack
+// PutObject without the SDK's client
 // ---------------------------------------------------------------------------
 
 /** An error response from S3, named after its <Code> (e.g. SlowDown, ExpiredToken) as the SDK names its errors. */
@@ -460,6 +524,8 @@ class S3ResponseError extends Error {
     code: string,
     message: string,
     readonly status: number,
+    /** RequestTimeTooSkewed after the clock was corrected: the next try is signed right. */
+    readonly clockCorrected = false,
   ) {
     super(message);
     this.name = code;
@@ -467,44 +533,74 @@ class S3ResponseError extends Error {
 }
 
 /** Node's codes for a connection that broke or timed out: the request is sent again. */
-const TRANSIENT_NETWORK_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+const TRANSIENT_NETWORK_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'EPROTO']);
 
 /** S3 error codes worth a retry although their status is below 500. */
 const RETRYABLE_CODES = new Set(['SlowDown', 'Throttling', 'ThrottlingException', 'RequestTimeout', 'RequestLimitExceeded']);
 
 function isRetryable(error: unknown): boolean {
   if (error instanceof S3ResponseError) {
-    return error.status >= 500 || error.status === 429 || RETRYABLE_CODES.has(error.name);
+    return error.status >= 500 || error.status === 429 || RETRYABLE_CODES.has(error.name) || error.clockCorrected;
   }
   return TRANSIENT_NETWORK_ERRORS.has(errorCode(error) ?? '');
 }
 
 /**
- * Single PutObject requests, signed with the SDK's own SigV4 signer and the
- * credentials of the SDK's default chain (memoized, refreshed before they
- * expire), sent with node:http(s) on the shared keep-alive pool.
- *
- * Why not `client.send(new PutObjectCommand(...))`: the SDK's middleware
- * stack (endpoint rules, schema serialization, retry bookkeeping) costs
- * about as much CPU per request as the upload of a small file itself, which
- * capped one process far below what the server can take. Multipart uploads,
- * whose requests carry megabytes each, still go through the SDK.
+ * The AWS SDKs' retry quota (standard mode): a retry spends tokens, a
+ * success gives some back. While S3 answers most requests, every failure
+ * gets its retries; when it fails nearly everything, the quota runs out and
+ * requests fail at their first error instead of each making
+ * UPLOAD_MAX_ATTEMPTS tries.
+ */
+class RetryQuota {
+  private static readonly CAPACITY = 500;
+  private static readonly RETRY_COST = 5;
+  private static readonly TIMEOUT_COST = 10;
+  private tokens = RetryQuota.CAPACITY;
+
+  /** Tokens taken for retrying after `error`, or 0 when the quota is spent. */
+  take(error: unknown): number {
+    const cost = errorCode(error) === 'ETIMEDOUT' ? RetryQuota.TIMEOUT_COST : RetryQuota.RETRY_COST;
+    if (this.tokens < cost) {
+      return 0;
+    }
+    this.tokens -= cost;
+    return cost;
+  }
+
+  /** A request succeeded after spending `spent` tokens on retries (0: at its first try). */
+  succeeded(spent: number): void {
+    this.tokens = Math.min(RetryQuota.CAPACITY, this.tokens + (spent > 0 ? spent : 1));
+  }
+}
+
+/** Local clock error beyond which S3 refuses a signature (RequestTimeTooSkewed). */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * Single PutObject requests, signed with SigV4 (s3-http.ts) using the
+ * credentials of the SDK's default chain (cached by the SDK and refreshed
+ * before they expire), sent over keep-alive connections of their own.
  *
  * Retries follow the SDK's standard mode: up to UPLOAD_MAX_ATTEMPTS tries
  * with exponential backoff and full jitter for 5xx, throttling and broken
- * connections; any other 4xx (bad credentials, no such bucket) fails at once.
+ * connections, within a shared retry quota; any other 4xx (bad credentials,
+ * no such bucket) fails at once. A clock that is off by more than S3 allows
+ * is corrected from S3's Date header, as the SDK does.
  */
 class DirectPut {
+  private readonly quota = new RetryQuota();
+
   private constructor(
     private readonly endpoint: URL,
-    private readonly signer: SignatureV4,
-    private readonly agent: HttpAgent,
+    private readonly pool: ConnectionPool,
+    private readonly signer: SigV4,
+    private readonly credentials: () => Promise<Credentials>,
     private readonly maxAttempts: number,
-    private readonly requestTimeout: number,
   ) {}
 
   /** Resolves the bucket's endpoint once, with the SDK's own endpoint rules (virtual-hosted or path-style, FIPS, dual-stack). */
-  static async create(client: S3Client, config: Config, agents: Agents): Promise<DirectPut> {
+  static async create(client: S3Client, config: Config): Promise<DirectPut> {
     const resolved = client.config.endpointProvider({
       Bucket: config.bucket,
       Region: config.region,
@@ -515,83 +611,69 @@ class DirectPut {
       Accelerate: false,
     });
     const endpoint = new URL(resolved.url.href);
-    const signer = new SignatureV4({
-      service: 's3',
-      region: config.region,
-      credentials: client.config.credentials,
-      sha256: client.config.sha256,
-      // S3 signs the path as sent, encoded once (see encodeKey).
-      uriEscapePath: false,
-    });
-    const agent = endpoint.protocol === 'https:' ? agents.https : agents.http;
-    return new DirectPut(endpoint, signer, agent, config.maxAttempts, REQUEST_TIMEOUT_MS);
+    const credentials = (): Promise<Credentials> => client.config.credentials();
+    return new DirectPut(endpoint, new ConnectionPool(endpoint, REQUEST_TIMEOUT_MS), new SigV4(config.region), credentials, config.maxAttempts);
   }
 
-  /** PUTs `body` at `key`; returns the ETag. */
-  async put(key: string, body: Buffer, sha256: string, headers: Record<string, string>): Promise<string | undefined> {
-    const basePath = this.endpoint.pathname.replace(/\/$/, '');
-    const request = {
-      method: 'PUT',
-      protocol: this.endpoint.protocol,
-      hostname: this.endpoint.hostname,
-      port: this.endpoint.port ? Number(this.endpoint.port) : undefined,
-      path: `${basePath}/${encodeKey(key)}`,
-      query: {},
-      headers: {
-        ...headers,
-        host: this.endpoint.host,
-        'content-length': String(body.length),
-        'x-amz-content-sha256': sha256,
-      },
-    };
+  /** PUTs `body` at `key` with the headers given (lower-case names); returns the ETag. */
+  async put(key: string, body: Buffer, crc32: string, headers: { 'content-type': string; 'cache-control': string }): Promise<string | undefined> {
+    const target = `${this.endpoint.pathname.replace(/\/$/, '')}/${encodeKey(key)}`;
+    let spent = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        // Signed again on each try: the signature carries the time.
-        const signed = await this.signer.sign(request);
-        return await this.send(signed, body);
+        const etag = await this.send(target, body, crc32, headers);
+        this.quota.succeeded(spent);
+        return etag;
       } catch (error) {
-        if (attempt >= this.maxAttempts || !isRetryable(error)) {
+        const cost = attempt < this.maxAttempts && isRetryable(error) ? this.quota.take(error) : 0;
+        if (cost === 0) {
           throw error;
         }
+        spent += cost;
         // Full jitter over 100 ms x 2^attempt, at most 20 s, as the SDK's standard retry mode.
         await sleep(Math.random() * Math.min(20_000, 100 * 2 ** attempt));
       }
     }
   }
 
-  private send(signed: { method: string; path: string; headers: Record<string, string> }, body: Buffer): Promise<string | undefined> {
-    const send = this.endpoint.protocol === 'https:' ? httpsRequest : httpRequest;
-    return new Promise((resolve, reject) => {
-      const request = send(
-        {
-          agent: this.agent,
-          method: signed.method,
-          hostname: this.endpoint.hostname,
-          port: this.endpoint.port || undefined,
-          path: signed.path,
-          headers: signed.headers,
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('error', reject);
-          response.on('end', () => {
-            const status = response.statusCode ?? 0;
-            if (status >= 200 && status < 300) {
-              resolve(response.headers.etag?.replace(/"/g, ''));
-            } else {
-              reject(responseError(status, Buffer.concat(chunks).toString('utf8')));
-            }
-          });
-        },
-      );
-      // Idle time on the socket, as the SDK's requestTimeout: a stalled connection is retried.
-      request.setTimeout(this.requestTimeout, () => {
-        request.destroy(Object.assign(new Error(`no response within ${this.requestTimeout / 1000} s`), { code: 'ETIMEDOUT' }));
-      });
-      request.on('error', reject);
-      request.end(body);
-    });
+  /** Destroys the connections, so that the process can exit. */
+  close(): void {
+    this.pool.destroy();
+  }
+
+  private async send(target: string, body: Buffer, crc32: string, headers: { 'content-type': string; 'cache-control': string }): Promise<string | undefined> {
+    const signed: Record<string, string> = {
+      host: this.endpoint.host,
+      'content-length': String(body.length),
+      'content-type': headers['content-type'],
+      'x-amz-checksum-crc32': crc32,
+    };
+    // Signed again on each try: the signature carries the time. The body is
+    // covered by the signed CRC32, which S3 verifies, rather than by a
+    // SHA-256 of the payload (TLS protects it on the way to AWS).
+    this.signer.sign(await this.credentials(), 'PUT', target, '', signed, UNSIGNED_PAYLOAD);
+    // Not signed, as the SDK does not sign it: caches and proxies may rewrite Cache-Control.
+    signed['cache-control'] = headers['cache-control'];
+    const response = await this.pool.request(requestHead('PUT', target, signed), body);
+    if (response.status >= 200 && response.status < 300) {
+      return response.headers['etag']?.replace(/"/g, '');
+    }
+    const error = responseError(response.status, response.body.toString('utf8'));
+    if (this.learnClockOffset(response.headers['date']) && error.name === 'RequestTimeTooSkewed') {
+      throw new S3ResponseError(error.name, error.message, error.status, true);
+    }
+    throw error;
+  }
+
+  /** Adopts the server's clock when ours is off by more than S3 allows; true when it changed. */
+  private learnClockOffset(date: string | undefined): boolean {
+    const serverTime = date ? Date.parse(date) : Number.NaN;
+    const offset = serverTime - Date.now();
+    if (Number.isNaN(serverTime) || Math.abs(offset - this.signer.clockOffsetMs) < MAX_CLOCK_SKEW_MS) {
+      return false;
+    }
+    this.signer.clockOffsetMs = offset;
+    return true;
   }
 }
 
@@ -600,14 +682,6 @@ function responseError(status: number, xml: string): S3ResponseError {
   const field = (name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
   const code = field('Code') ?? `Http${status}`;
   return new S3ResponseError(code, field('Message') ?? `HTTP ${status}`, status);
-}
-
-/** A key as a URI path: every segment percent-encoded (RFC 3986, as SigV4 wants it), '/' kept. */
-function encodeKey(key: string): string {
-  return key
-    .split('/')
-    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join('/');
 }
 
 function sleep(ms: number): Promise<void> {
@@ -624,21 +698,6 @@ function partSizeFor(config: Config, fileSize: number): number {
   return Math.max(config.partSize, Math.ceil(fileSize / MAX_PARTS / MiB) * MiB);
 }
 
-/**
- * A larger file goes as a multipart upload with up to `queueSize` parts in
- * flight. Each byte is read once, into a buffer the part keeps for the SDK's
- * retries, and hashed twice cheaply rather than with SHA-256 twice:
- *
- * - SHA-256 of the whole file, for the manifest, fed part by part in order;
- * - CRC32 of each part (zlib, several GB/s), sent as x-amz-checksum-crc32:
- *   S3 verifies it and rejects a part that does not match. That header is
- *   signed, so the part's payload itself goes as UNSIGNED-PAYLOAD rather
- *   than with a second SHA-256 over the same bytes (TLS protects it on the
- *   way to AWS).
- *
- * On any failure the upload is aborted once the parts in flight have
- * settled, so that no billed, invisible parts are left behind.
- */
 /** Multipart uploads created and not yet completed or aborted, for a cancelled run to abort. */
 const openMultipartUploads = new Set<{ Bucket: string; Key: string; UploadId: string | undefined }>();
 
@@ -652,6 +711,7 @@ function abortOpenUploadsOnSignal(client: S3Client): void {
   for (const [signal, exitCode] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
     process.once(signal, () => {
       const uploads = [...openMultipartUploads];
+      flushLog();
       console.error(`${signal}: stopping; aborting ${uploads.length} multipart upload(s) in progress`);
       void Promise.allSettled(uploads.map((upload) => client.send(new AbortMultipartUploadCommand(upload)))).then((results) => {
         results.forEach((outcome, index) => {
@@ -665,6 +725,23 @@ function abortOpenUploadsOnSignal(client: S3Client): void {
   }
 }
 
+/**
+ * A larger file goes as a multipart upload with up to `queueSize` parts in
+ * flight. Each byte is read once, into a buffer the part keeps for the SDK's
+ * retries, and hashed with CRC32 (zlib, several GB/s) once:
+ *
+ * - each part carries its CRC32 in a signed x-amz-checksum-crc32 header; S3
+ *   verifies it and rejects a part that does not match, so the part's
+ *   payload goes as UNSIGNED-PAYLOAD rather than with a SHA-256 over the
+ *   same bytes (TLS protects it on the way to AWS);
+ * - the upload is a FULL_OBJECT checksum upload: the CRC32 of the whole file,
+ *   combined from the parts' CRC32s without reading anything again, goes
+ *   with CompleteMultipartUpload, S3 checks it against the parts it holds and
+ *   keeps it as the object's checksum, as for a single PutObject.
+ *
+ * On any failure the upload is aborted once the parts in flight have
+ * settled, so that no billed, invisible parts are left behind.
+ */
 async function putLargeFile(
   client: S3Client,
   config: Config,
@@ -681,14 +758,24 @@ async function putLargeFile(
         ContentType: object.contentType,
         CacheControl: object.cacheControl,
         ChecksumAlgorithm: 'CRC32',
+        ChecksumType: 'FULL_OBJECT',
       }),
     );
     const upload = { ...target, UploadId };
     openMultipartUploads.add(upload);
     try {
-      const { parts, sha256 } = await uploadParts(client, config, handle, file, upload, onBytes);
-      const result = await client.send(new CompleteMultipartUploadCommand({ ...target, UploadId, MultipartUpload: { Parts: parts } }));
-      return { ...object, sha256, etag: result.ETag?.replace(/"/g, '') };
+      const { parts, crc32: whole, sha256 } = await uploadParts(client, config, handle, file, upload, onBytes);
+      const checksum = crc32Base64(whole);
+      const result = await client.send(
+        new CompleteMultipartUploadCommand({
+          ...target,
+          UploadId,
+          ChecksumCRC32: checksum,
+          ChecksumType: 'FULL_OBJECT',
+          MultipartUpload: { Parts: parts.map(({ PartNumber, ETag, ChecksumCRC32 }) => ({ PartNumber, ETag, ChecksumCRC32 })) },
+        }),
+      );
+      return { ...object, crc32: checksum, ...(sha256 && { sha256 }), etag: result.ETag?.replace(/"/g, '') };
     } catch (error) {
       await client.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch((abortError: unknown) => {
         console.error(`could not abort the multipart upload of ${object.key} (${describeError(abortError)}): delete it, or let a lifecycle rule do so`);
@@ -706,9 +793,11 @@ interface UploadedPart {
   PartNumber: number;
   ETag: string | undefined;
   ChecksumCRC32: string;
+  crc32: number;
+  length: number;
 }
 
-/** Uploads every part of `file`; returns them in order with the whole file's SHA-256. */
+/** Uploads every part of `file`; returns them in order with the whole file's CRC32 (and SHA-256 when asked for). */
 async function uploadParts(
   client: S3Client,
   config: Config,
@@ -716,15 +805,15 @@ async function uploadParts(
   file: LocalFile,
   upload: { Bucket: string; Key: string; UploadId: string | undefined },
   onBytes: (bytes: number) => void,
-): Promise<{ parts: UploadedPart[]; sha256: string }> {
+): Promise<{ parts: UploadedPart[]; crc32: number; sha256: string | undefined }> {
   const partSize = partSizeFor(config, file.size);
   const partCount = Math.ceil(file.size / partSize);
-  const wholeFile = createHash('sha256');
+  const wholeFile = config.sha256 ? createHash('sha256') : undefined;
   const parts: UploadedPart[] = [];
   let nextPart = 1;
   let failed = false;
-  // Parts are read and fed to the whole-file hash one after the other, in
-  // order; while one part is read, the others are on the wire.
+  // Parts are read one after the other, in order (the SHA-256, when asked
+  // for, needs them so); while one part is read, the others are on the wire.
   let reading: Promise<unknown> = Promise.resolve();
 
   const lane = async (): Promise<void> => {
@@ -737,17 +826,18 @@ async function uploadParts(
       const length = Math.min(partSize, file.size - offset);
       const read = reading.then(async () => {
         const bytes = await readFully(handle, buffer, length, offset, file);
-        wholeFile.update(bytes);
+        wholeFile?.update(bytes);
         return bytes;
       });
       reading = read.catch(() => undefined);
       const body = await read;
-      const checksum = crc32Base64(body);
-      knownPayloadHashes.set(body, 'UNSIGNED-PAYLOAD');
+      const partCrc = crc32(body);
+      const checksum = crc32Base64(partCrc);
+      knownPayloadHashes.set(body, UNSIGNED_PAYLOAD);
       const { ETag } = await client.send(
         new UploadPartCommand({ ...upload, PartNumber: partNumber, Body: body, ContentLength: length, ChecksumCRC32: checksum }),
       );
-      parts[partNumber - 1] = { PartNumber: partNumber, ETag, ChecksumCRC32: checksum };
+      parts[partNumber - 1] = { PartNumber: partNumber, ETag, ChecksumCRC32: checksum, crc32: partCrc, length };
       onBytes(length);
     }
   };
@@ -762,7 +852,8 @@ async function uploadParts(
   if (rejected) {
     throw rejected.reason;
   }
-  return { parts, sha256: wholeFile.digest('hex') };
+  const whole = parts.reduce((crc, part) => crc32Combine(crc, part.crc32, part.length), 0);
+  return { parts, crc32: whole, sha256: wholeFile?.digest('hex') };
 }
 
 /** Reads `length` bytes at `offset` into the start of `buffer`; a file that shrank is an error, not a short part. */
@@ -778,14 +869,53 @@ async function readFully(handle: FileHandle, buffer: Buffer, length: number, off
   return buffer.subarray(0, length);
 }
 
-/** CRC32 as S3 expects it in x-amz-checksum-crc32: the 4 bytes, big-endian, in base64. */
-function crc32Base64(data: Buffer): string {
+/** A CRC32 as S3 writes it (x-amz-checksum-crc32): the 4 bytes, big-endian, in base64. */
+function crc32Base64(crc: number): string {
   const bytes = Buffer.alloc(4);
-  bytes.writeUInt32BE(crc32(data));
+  bytes.writeUInt32BE(crc);
   return bytes.toString('base64');
 }
 
-type ObjectMetadata = Omit<UploadedObject, 'sha256' | 'etag'>;
+/** The CRC32 polynomial, reflected, as zlib uses it. */
+const CRC32_POLY = 0xedb88320;
+
+/** a(x) * b(x) modulo the CRC32 polynomial: zlib's multmodp. */
+function multModP(a: number, b: number): number {
+  let product = 0;
+  for (let bit = 0x80000000; bit !== 0; bit >>>= 1) {
+    if (a & bit) {
+      product ^= b;
+    }
+    b = b & 1 ? (b >>> 1) ^ CRC32_POLY : b >>> 1;
+  }
+  return product >>> 0;
+}
+
+/** x^(2^k) modulo the polynomial, for k = 0..31: zlib's x2n_table. */
+const X2N: readonly number[] = (() => {
+  const table = [0x40000000]; // x^1
+  for (let k = 1; k < 32; k++) {
+    table.push(multModP(table[k - 1] as number, table[k - 1] as number));
+  }
+  return table;
+})();
+
+/**
+ * The CRC32 of A followed by B from crc32(A), crc32(B) and B's length, as
+ * zlib's crc32_combine: the whole file's CRC32 without a second pass over it.
+ */
+function crc32Combine(crcA: number, crcB: number, lengthB: number): number {
+  // x^(8 * lengthB): one factor x^(2^k) per bit k of the length in bits.
+  let factor = 0x80000000; // x^0
+  for (let k = 3, n = lengthB; n > 0; k++, n = Math.floor(n / 2)) {
+    if (n % 2 === 1) {
+      factor = multModP(X2N[k % 32] as number, factor);
+    }
+  }
+  return (multModP(factor, crcA) ^ crcB) >>> 0;
+}
+
+type ObjectMetadata = Omit<UploadedObject, 'crc32' | 'sha256' | 'etag'>;
 
 function metadata(config: Config, file: LocalFile): ObjectMetadata {
   return {
@@ -794,6 +924,28 @@ function metadata(config: Config, file: LocalFile): ObjectMetadata {
     contentType: contentType(file.relativePath),
     cacheControl: cacheControl(file.relativePath),
   };
+}
+
+/**
+ * Lines for stdout, written a batch at a time: with thousands of small files,
+ * a write per line costs a good share of the CPU of their uploads.
+ */
+const pendingLines: string[] = [];
+let flushTimer: NodeJS.Timeout | undefined;
+
+function logLine(line: string): void {
+  pendingLines.push(line);
+  flushTimer ??= setTimeout(flushLog, 250).unref();
+}
+
+/** Writes the pending lines; called before anything goes to stderr, so that the two stay in order. */
+function flushLog(): void {
+  clearTimeout(flushTimer);
+  flushTimer = undefined;
+  if (pendingLines.length > 0) {
+    process.stdout.write(`${pendingLines.join('\n')}\n`);
+    pendingLines.length = 0;
+  }
 }
 
 /** Files, bytes and rate so far, printed as plain lines (CI logs do not render progress bars). */
@@ -810,7 +962,7 @@ class Progress {
 
   start(everySeconds: number): void {
     if (everySeconds > 0) {
-      this.timer = setInterval(() => console.log(`progress: ${this.line()}`), everySeconds * 1000);
+      this.timer = setInterval(() => logLine(`progress: ${this.line()}`), everySeconds * 1000);
       this.timer.unref();
     }
   }
@@ -925,18 +1077,18 @@ async function uploadAll(
   };
   client.middlewareStack.add((next) => (args) => gate(next(args)), { step: 'initialize', name: 'uploadFirstRequestGate' });
 
-  const uploadOne = async (file: LocalFile, large: boolean): Promise<void> => {
+  const uploadOne = async (file: LocalFile, large: boolean, buffer: LaneBuffer): Promise<void> => {
     const object = metadata(config, file);
     try {
       const uploaded = large
         ? await putLargeFile(client, config, file, object, (bytes) => progress.addBytes(bytes))
-        : await gate(putSmallFile(direct, file, object));
+        : await gate(putSmallFile(direct, config, file, object, buffer));
       if (!large) {
         progress.addBytes(uploaded.size);
       }
       progress.addFile();
       result.uploaded.push(uploaded);
-      console.log(`uploaded ${uploaded.key} (${uploaded.size} bytes)`);
+      logLine(`uploaded ${uploaded.key} (${uploaded.size} bytes)`);
     } catch (error) {
       if (result.fatal) {
         return; // Was in flight when the run stopped: counted as not uploaded.
@@ -949,6 +1101,7 @@ async function uploadAll(
         return;
       }
       result.failed.push({ file, reason: describeError(error) });
+      flushLog();
       console.error(`FAILED ${object.key}: ${describeError(error)}`);
     }
   };
@@ -961,8 +1114,9 @@ async function uploadAll(
     if (index > 0) {
       await first;
     }
+    const buffer = new LaneBuffer();
     for (let job = schedule.take(); job && !stopping; job = schedule.take()) {
-      await uploadOne(job.file, job.large);
+      await uploadOne(job.file, job.large, buffer);
       if (job.large) {
         schedule.doneLarge();
       }
@@ -1126,12 +1280,15 @@ async function main(): Promise<number> {
   const progress = new Progress(files.length, totalBytes);
   progress.start(config.progressSeconds);
   let result: RunResult;
+  let direct: DirectPut | undefined;
   try {
-    const direct = await DirectPut.create(client, config, agents);
+    direct = await DirectPut.create(client, config);
     result = await uploadAll(client, direct, config, files, progress);
   } finally {
     progress.stop();
+    flushLog();
     // Close keep-alive sockets so the process can exit.
+    direct?.close();
     client.destroy();
     agents.http.destroy();
     agents.https.destroy();
