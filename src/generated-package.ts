@@ -8,8 +8,6 @@ import type { KeylessBuildConfig } from './config';
 
 export const UPLOADER_DEPENDENCIES: Readonly<Record<string, string>> = {
   '@aws-sdk/client-s3': '^3.1175.0',
-  // The SigV4 signer the S3 client itself uses, for the direct PutObject path.
-  '@smithy/signature-v4': '^5.7.5',
 };
 
 export const UPLOADER_DEV_DEPENDENCIES: Readonly<Record<string, string>> = {

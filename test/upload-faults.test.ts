@@ -9,8 +9,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FORWARD, FaultProxy, FaultRule, INTERNAL_ERROR, RESET, SLOW_DOWN, startFaultProxy } from './support/fault-proxy';
+import { FORWARD, Fault, FaultProxy, FaultRule, INTERNAL_ERROR, ProxiedRequest, RESET, SLOW_DOWN, startFaultProxy } from './support/fault-proxy';
 import { FAKE_CREDENTIALS, Moto, RunResult, awsCli, awsJson, createBucket, credentialsIni, isolatedEnv, run, startMoto } from './support/moto';
 import { buildUploaderProject, describeRun } from './support/uploader';
 
@@ -49,8 +50,15 @@ function writeFile(path: string, content: string | Buffer): void {
   writeFileSync(path, content);
 }
 
-/** relative path -> SHA-256 of every file under `dir`. */
-function hashTree(dir: string): Record<string, string> {
+/** CRC32 as S3 reports it (ChecksumCRC32): big-endian bytes in base64. */
+function crc32Base64(data: Buffer): string {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(crc32(data));
+  return bytes.toString('base64');
+}
+
+/** relative path -> hash (SHA-256 unless told) of every file under `dir`. */
+function hashTree(dir: string, hash: (data: Buffer) => string = sha256): Record<string, string> {
   const hashes: Record<string, string> = {};
   const visit = (current: string): void => {
     for (const entry of readdirSync(current, { withFileTypes: true })) {
@@ -58,7 +66,7 @@ function hashTree(dir: string): Record<string, string> {
       if (entry.isDirectory()) {
         visit(path);
       } else {
-        hashes[relative(dir, path).split('\\').join('/')] = sha256(readFileSync(path));
+        hashes[relative(dir, path).split('\\').join('/')] = hash(readFileSync(path));
       }
     }
   };
@@ -133,8 +141,8 @@ async function uploadsIntactDespite(prefix: string, rule: FaultRule, overrides: 
   const result = await runUpload({ S3_PREFIX: prefix, UPLOAD_MANIFEST: manifest, ...overrides });
   expect(result.code, describeRun(result)).toBe(0);
   expect(await downloadedHashes(`${prefix}/`)).toEqual(hashTree(siteDir));
-  const objects = (JSON.parse(readFileSync(manifest, 'utf8')) as { objects: { key: string; sha256: string }[] }).objects;
-  expect(Object.fromEntries(objects.map((object) => [object.key.slice(prefix.length + 1), object.sha256]))).toEqual(hashTree(siteDir));
+  const objects = (JSON.parse(readFileSync(manifest, 'utf8')) as { objects: { key: string; crc32: string }[] }).objects;
+  expect(Object.fromEntries(objects.map((object) => [object.key.slice(prefix.length + 1), object.crc32]))).toEqual(hashTree(siteDir, crc32Base64));
   expect(await incompleteUploads()).toEqual([]);
   return result;
 }
@@ -204,6 +212,51 @@ describe('upload script under faults', () => {
       expect(result.code, describeRun(result)).toBe(1);
       expect(result.stderr).toMatch(/\d+ of 61 files were not uploaded/);
       expect(await incompleteUploads()).toEqual([]);
+    }
+  }, 120_000);
+
+  it('an endpoint that fails every PutObject: the retry quota runs out instead of six tries per file', async () => {
+    faults().reset((request) => (isPut(request) && !isPart(request) ? INTERNAL_ERROR : FORWARD));
+    const result = await runUpload({ S3_PREFIX: 'quota' });
+    expect(result.code, describeRun(result)).toBe(1);
+    expect(result.stderr).toContain('60 of 61 files were not uploaded; no manifest was written.');
+    const puts = faults().requests.filter((request) => isPut(request) && !isPart(request)).length;
+    // 60 first tries, then retries while the quota lasts: 500 tokens at 5 per retry (the AWS SDKs'
+    // standard mode). Without the quota it would be 60 x MAX_ATTEMPTS = 360.
+    expect(puts).toBeGreaterThan(60);
+    expect(puts).toBeLessThanOrEqual(60 + 500 / 5);
+  }, 120_000);
+
+  it('a clock that is off is corrected from the Date of S3\'s RequestTimeTooSkewed answer, and the request retried', async () => {
+    const serverTime = new Date(Date.now() + 2 * 3600_000); // two hours ahead of this machine
+    const tooSkewed: Fault = {
+      kind: 'error',
+      status: 403,
+      code: 'RequestTimeTooSkewed',
+      message: 'The difference between the request time and the current time is too large.',
+      headers: { date: serverTime.toUTCString() },
+    };
+    let answered = false;
+    // The first PutObject is refused; one request at a time, so that every later one was signed after it.
+    await uploadsIntactDespite(
+      'skew',
+      (request) => {
+        if (!answered && isPut(request) && !isPart(request)) {
+          answered = true;
+          return tooSkewed;
+        }
+        return FORWARD;
+      },
+      { UPLOAD_CONCURRENCY: '1' },
+    );
+    expect(faults().injected['RequestTimeTooSkewed']).toBe(1);
+    const signedAt = (request: ProxiedRequest): number =>
+      Date.parse((request.amzDate ?? '').replace(/^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/, '$1-$2-$3T$4:$5:$6Z'));
+    const direct = faults().requests.filter((request) => isPut(request) && !isPart(request));
+    expect(direct).toHaveLength(61 - 1 + 1); // 60 small files, the refused one twice
+    expect(Math.abs(signedAt(direct[0]!) - Date.now())).toBeLessThan(10 * 60_000);
+    for (const request of direct.slice(1)) {
+      expect(Math.abs(signedAt(request) - serverTime.getTime()), request.url).toBeLessThan(10 * 60_000);
     }
   }, 120_000);
 

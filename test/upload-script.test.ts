@@ -9,6 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import {
   FAKE_CREDENTIALS,
@@ -68,6 +69,23 @@ function sha256(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** CRC32 as S3 reports it (ChecksumCRC32): big-endian bytes in base64. */
+function crc32Base64(data: Buffer): string {
+  const bytes = Buffer.alloc(4);
+  bytes.writeUInt32BE(crc32(data));
+  return bytes.toString('base64');
+}
+
+/** The checksum S3 keeps with the object, as `head-object --checksum-mode ENABLED` reports it. */
+async function storedChecksum(key: string): Promise<string | undefined> {
+  const head = await awsJson<{ ChecksumCRC32?: string }>(
+    s3(),
+    ['s3api', 'head-object', '--bucket', BUCKET, '--key', key, '--checksum-mode', 'ENABLED'],
+    REGION,
+  );
+  return head.ChecksumCRC32;
+}
+
 function writeFile(path: string, content: string | Buffer): void {
   mkdirSync(resolve(path, '..'), { recursive: true });
   writeFileSync(path, content);
@@ -100,7 +118,7 @@ async function listKeys(prefix: string): Promise<string[]> {
 interface Manifest {
   bucket: string;
   prefix: string;
-  objects: { key: string; size: number; contentType: string; cacheControl: string; sha256: string; etag?: string }[];
+  objects: { key: string; size: number; contentType: string; cacheControl: string; crc32: string; sha256?: string; etag?: string }[];
 }
 
 beforeAll(async () => {
@@ -176,11 +194,15 @@ describe('upload script', () => {
       const local = readFileSync(join(publicDir, expected[object.key]!.file));
       expect(object).toMatchObject({
         size: local.length,
-        sha256: sha256(local),
+        crc32: crc32Base64(local),
         contentType: expected[object.key]!.contentType,
         cacheControl: expected[object.key]!.cacheControl,
       });
       expect(object.etag).toMatch(/^[0-9a-f]{32}$/);
+      // SHA-256 only when asked for (UPLOAD_SHA256=1).
+      expect(object).not.toHaveProperty('sha256');
+      // The manifest's checksum is the one S3 keeps with the object.
+      expect(await storedChecksum(object.key), object.key).toBe(object.crc32);
     }
 
     // CI log: one line per file, then a summary; never a credential.
@@ -215,6 +237,7 @@ describe('upload script', () => {
       UPLOAD_MANIFEST: manifestPath,
       UPLOAD_CONCURRENCY: '2',
       UPLOAD_PART_SIZE_MIB: '5',
+      UPLOAD_SHA256: '1',
     });
     expect(result.code, output(result)).toBe(0);
 
@@ -227,8 +250,17 @@ describe('upload script', () => {
     const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as Manifest;
     expect(manifest.prefix).toBe('big/');
     expect(manifest.objects).toEqual([
-      expect.objectContaining({ key: 'big/video/big.bin', size: data.length, sha256: sha256(data), etag: expect.stringMatching(/-3$/) }),
+      expect.objectContaining({
+        key: 'big/video/big.bin',
+        size: data.length,
+        crc32: crc32Base64(data),
+        sha256: sha256(data),
+        etag: expect.stringMatching(/-3$/),
+      }),
     ]);
+    // The CRC32 of the whole file, combined from the parts' and sent with CompleteMultipartUpload
+    // (a FULL_OBJECT checksum), is what S3 keeps with the object.
+    expect(await storedChecksum('big/video/big.bin')).toBe(crc32Base64(data));
     // No parts left behind by the multipart upload.
     const uploads = await awsJson<{ Uploads?: unknown[] }>(s3(), ['s3api', 'list-multipart-uploads', '--bucket', BUCKET], REGION);
     expect(uploads.Uploads ?? []).toEqual([]);

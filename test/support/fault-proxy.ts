@@ -15,6 +15,8 @@ export interface ProxiedRequest {
   method: string;
   /** Path and query, e.g. `/bucket/key?partNumber=2&uploadId=...`. */
   url: string;
+  /** The request's signing time (x-amz-date), e.g. 20261127T101500Z. */
+  amzDate: string | undefined;
 }
 
 export type Fault =
@@ -22,7 +24,7 @@ export type Fault =
   /** Forwards after `ms` milliseconds. */
   | { kind: 'delay'; ms: number }
   /** Answers with an S3-style XML error without forwarding. */
-  | { kind: 'error'; status: number; code: string; message: string }
+  | { kind: 'error'; status: number; code: string; message: string; headers?: Record<string, string> }
   /** Reads part of the request, then resets the TCP connection (RST). */
   | { kind: 'reset' };
 
@@ -86,7 +88,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
   };
 
   const server = createServer((req, res) => {
-    const record: ProxiedRequest = { index: requests.length, method: req.method ?? 'GET', url: req.url ?? '/' };
+    const amzDate = req.headers['x-amz-date'];
+    const record: ProxiedRequest = { index: requests.length, method: req.method ?? 'GET', url: req.url ?? '/', amzDate: typeof amzDate === 'string' ? amzDate : undefined };
     requests.push(record);
     const fault = rule(record);
     switch (fault.kind) {
@@ -111,7 +114,7 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         // Drain the body first: answering mid-upload makes clients see EPIPE instead of the error.
         req.resume();
         req.once('end', () => {
-          res.writeHead(fault.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body) });
+          res.writeHead(fault.status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body), ...fault.headers });
           res.end(body);
         });
         return;

@@ -13,7 +13,7 @@
  * a failed multipart upload): it never lists or reads the bucket.
  *
  * Tuning (environment; see the README): UPLOAD_CONCURRENCY, UPLOAD_PART_SIZE_MIB,
- * UPLOAD_QUEUE_SIZE, UPLOAD_MAX_ATTEMPTS, UPLOAD_PROGRESS_SECONDS.
+ * UPLOAD_QUEUE_SIZE, UPLOAD_MAX_ATTEMPTS, UPLOAD_PROGRESS_SECONDS, UPLOAD_SHA256.
  *
  * This file is yours: edit it freely, the generator does not overwrite it.
  */
@@ -647,6 +647,8 @@ class DirectPut {
       'content-length': String(body.length),
       'content-type': headers['content-type'],
       'x-amz-checksum-crc32': crc32,
+      // As the SDK sends it; some S3-compatible servers keep the checksum only with it.
+      'x-amz-sdk-checksum-algorithm': 'CRC32',
     };
     // Signed again on each try: the signature carries the time. The body is
     // covered by the signed CRC32, which S3 verifies, rather than by a
