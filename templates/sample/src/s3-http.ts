@@ -1,8 +1,8 @@
 /**
  * Signed S3 requests without the AWS SDK's client: SigV4 signing and a pool
- * of keep-alive HTTP/1.1 connections. `upload.ts` sends every PutObject
- * through this file; the SDK still provides the credentials and the bucket's
- * endpoint, and runs the multipart uploads.
+ * of keep-alive HTTP/1.1 connections. `upload.ts` sends every PutObject and
+ * UploadPart through this file; the SDK still provides the credentials and
+ * the bucket's endpoint, and creates, completes and aborts multipart uploads.
  *
  * Why not the SDK client, or node:http: for a small file, the SDK's
  * middleware stack (endpoint rules, serializers, retry bookkeeping) and
@@ -93,12 +93,14 @@ function canonicalValue(value: string): string {
   return trimmed.includes('  ') ? trimmed.replace(/ +/g, ' ') : trimmed;
 }
 
-/** A key as a URI path: every segment percent-encoded (RFC 3986, as SigV4 wants it), '/' kept. */
+/** RFC 3986 percent-encoding, as SigV4 wants it: everything but A-Z, a-z, 0-9, '-', '.', '_' and '~'. */
+export function uriEncode(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+/** A key as a URI path: every segment percent-encoded, '/' kept. */
 export function encodeKey(key: string): string {
-  return key
-    .split('/')
-    .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))
-    .join('/');
+  return key.split('/').map(uriEncode).join('/');
 }
 
 // ---------------------------------------------------------------------------

@@ -30,10 +30,9 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   S3Client,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 
-import { ConnectionPool, type Credentials, SigV4, UNSIGNED_PAYLOAD, encodeKey, requestHead } from './s3-http.js';
+import { ConnectionPool, type Credentials, SigV4, UNSIGNED_PAYLOAD, encodeKey, requestHead, uriEncode } from './s3-http.js';
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -419,29 +418,6 @@ function createClient(config: Config, agents: Agents): S3Client {
 }
 
 /**
- * The x-amz-content-sha256 of request bodies whose hash is already known (or
- * 'UNSIGNED-PAYLOAD' for a part, which carries a CRC32 instead), so that
- * signing does not hash them again.
- */
-const knownPayloadHashes = new WeakMap<object, string>();
-
-/** Puts the known value in x-amz-content-sha256, where the SigV4 signer takes it instead of hashing the body. */
-function reuseKnownPayloadHashes(client: S3Client): void {
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      const body: unknown = (args.input as { Body?: unknown }).Body;
-      const hash = typeof body === 'object' && body !== null ? knownPayloadHashes.get(body) : undefined;
-      const request = args.request as { headers?: Record<string, string> };
-      if (hash && request.headers) {
-        request.headers['x-amz-content-sha256'] = hash;
-      }
-      return next(args);
-    },
-    { step: 'build', name: 'uploadKnownPayloadHash' },
-  );
-}
-
-/**
  * Files up to this size are read synchronously: from the page cache that takes
  * microseconds, less than the promise machinery of an asynchronous read.
  */
@@ -477,7 +453,7 @@ class LaneBuffer {
 async function putSmallFile(direct: DirectPut, config: Config, file: LocalFile, object: ObjectMetadata, lane: LaneBuffer): Promise<UploadedObject> {
   const body = await readWhole(file, lane.forFile(file.size));
   const checksum = crc32Base64(crc32(body));
-  const etag = await direct.put(object.key, body, checksum, { 'content-type': object.contentType, 'cache-control': object.cacheControl });
+  const etag = await direct.putObject(object.key, body, checksum, { 'content-type': object.contentType, 'cache-control': object.cacheControl });
   const sha256 = config.sha256 ? createHash('sha256').update(body).digest('hex') : undefined;
   return { ...object, size: body.length, crc32: checksum, ...(sha256 && { sha256 }), etag };
 }
@@ -578,9 +554,10 @@ class RetryQuota {
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
- * Single PutObject requests, signed with SigV4 (s3-http.ts) using the
- * credentials of the SDK's default chain (cached by the SDK and refreshed
- * before they expire), sent over keep-alive connections of their own.
+ * The requests that carry file bytes, PutObject and UploadPart, signed with
+ * SigV4 (s3-http.ts) using the credentials of the SDK's default chain (cached
+ * by the SDK and refreshed before they expire), sent over keep-alive
+ * connections of their own. Each body goes with its CRC32 in a signed header.
  *
  * Retries follow the SDK's standard mode: up to UPLOAD_MAX_ATTEMPTS tries
  * with exponential backoff and full jitter for 5xx, throttling and broken
@@ -615,13 +592,34 @@ class DirectPut {
     return new DirectPut(endpoint, new ConnectionPool(endpoint, REQUEST_TIMEOUT_MS), new SigV4(config.region), credentials, config.maxAttempts);
   }
 
-  /** PUTs `body` at `key` with the headers given (lower-case names); returns the ETag. */
-  async put(key: string, body: Buffer, crc32: string, headers: { 'content-type': string; 'cache-control': string }): Promise<string | undefined> {
-    const target = `${this.endpoint.pathname.replace(/\/$/, '')}/${encodeKey(key)}`;
+  /** PutObject: `body` at `key`, with its CRC32 (base64) and metadata; returns the ETag. */
+  async putObject(key: string, body: Buffer, crc32: string, metadata: { 'content-type': string; 'cache-control': string }): Promise<string | undefined> {
+    return (await this.put(key, '', body, crc32, metadata))?.replace(/"/g, '');
+  }
+
+  /** UploadPart: part `partNumber` of the multipart upload `uploadId`, with its CRC32; returns the part's ETag, quotes kept for CompleteMultipartUpload. */
+  uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, crc32: string): Promise<string | undefined> {
+    // The canonical query string: names sorted, values encoded as in a path segment.
+    return this.put(key, `partNumber=${partNumber}&uploadId=${uriEncode(uploadId)}`, body, crc32, undefined);
+  }
+
+  /** Destroys the connections, so that the process can exit. */
+  close(): void {
+    this.pool.destroy();
+  }
+
+  private async put(
+    key: string,
+    query: string,
+    body: Buffer,
+    crc32: string,
+    metadata: { 'content-type': string; 'cache-control': string } | undefined,
+  ): Promise<string | undefined> {
+    const path = `${this.endpoint.pathname.replace(/\/$/, '')}/${encodeKey(key)}`;
     let spent = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        const etag = await this.send(target, body, crc32, headers);
+        const etag = await this.send(path, query, body, crc32, metadata);
         this.quota.succeeded(spent);
         return etag;
       } catch (error) {
@@ -636,16 +634,17 @@ class DirectPut {
     }
   }
 
-  /** Destroys the connections, so that the process can exit. */
-  close(): void {
-    this.pool.destroy();
-  }
-
-  private async send(target: string, body: Buffer, crc32: string, headers: { 'content-type': string; 'cache-control': string }): Promise<string | undefined> {
+  private async send(
+    path: string,
+    query: string,
+    body: Buffer,
+    crc32: string,
+    metadata: { 'content-type': string; 'cache-control': string } | undefined,
+  ): Promise<string | undefined> {
     const signed: Record<string, string> = {
       host: this.endpoint.host,
       'content-length': String(body.length),
-      'content-type': headers['content-type'],
+      ...(metadata && { 'content-type': metadata['content-type'] }),
       'x-amz-checksum-crc32': crc32,
       // As the SDK sends it; some S3-compatible servers keep the checksum only with it.
       'x-amz-sdk-checksum-algorithm': 'CRC32',
@@ -653,12 +652,14 @@ class DirectPut {
     // Signed again on each try: the signature carries the time. The body is
     // covered by the signed CRC32, which S3 verifies, rather than by a
     // SHA-256 of the payload (TLS protects it on the way to AWS).
-    this.signer.sign(await this.credentials(), 'PUT', target, '', signed, UNSIGNED_PAYLOAD);
-    // Not signed, as the SDK does not sign it: caches and proxies may rewrite Cache-Control.
-    signed['cache-control'] = headers['cache-control'];
-    const response = await this.pool.request(requestHead('PUT', target, signed), body);
+    this.signer.sign(await this.credentials(), 'PUT', path, query, signed, UNSIGNED_PAYLOAD);
+    if (metadata) {
+      // Not signed, as the SDK does not sign it: caches and proxies may rewrite Cache-Control.
+      signed['cache-control'] = metadata['cache-control'];
+    }
+    const response = await this.pool.request(requestHead('PUT', query ? `${path}?${query}` : path, signed), body);
     if (response.status >= 200 && response.status < 300) {
-      return response.headers['etag']?.replace(/"/g, '');
+      return response.headers['etag'];
     }
     const error = responseError(response.status, response.body.toString('utf8'));
     if (this.learnClockOffset(response.headers['date']) && error.name === 'RequestTimeTooSkewed') {
@@ -729,8 +730,10 @@ function abortOpenUploadsOnSignal(client: S3Client): void {
 
 /**
  * A larger file goes as a multipart upload with up to `queueSize` parts in
- * flight. Each byte is read once, into a buffer the part keeps for the SDK's
- * retries, and hashed with CRC32 (zlib, several GB/s) once:
+ * flight, sent like a single PutObject (see DirectPut); the SDK client
+ * creates, completes and aborts the upload. Each byte is read once, into a
+ * buffer the part keeps for its retries, and hashed with CRC32 (zlib, several
+ * GB/s) once:
  *
  * - each part carries its CRC32 in a signed x-amz-checksum-crc32 header; S3
  *   verifies it and rejects a part that does not match, so the part's
@@ -746,6 +749,7 @@ function abortOpenUploadsOnSignal(client: S3Client): void {
  */
 async function putLargeFile(
   client: S3Client,
+  direct: DirectPut,
   config: Config,
   file: LocalFile,
   object: ObjectMetadata,
@@ -766,7 +770,10 @@ async function putLargeFile(
     const upload = { ...target, UploadId };
     openMultipartUploads.add(upload);
     try {
-      const { parts, crc32: whole, sha256 } = await uploadParts(client, config, handle, file, upload, onBytes);
+      if (!UploadId) {
+        throw new Error(`CreateMultipartUpload for ${object.key} returned no UploadId`);
+      }
+      const { parts, crc32: whole, sha256 } = await uploadParts(direct, config, handle, file, { key: object.key, uploadId: UploadId }, onBytes);
       const checksum = crc32Base64(whole);
       const result = await client.send(
         new CompleteMultipartUploadCommand({
@@ -801,11 +808,11 @@ interface UploadedPart {
 
 /** Uploads every part of `file`; returns them in order with the whole file's CRC32 (and SHA-256 when asked for). */
 async function uploadParts(
-  client: S3Client,
+  direct: DirectPut,
   config: Config,
   handle: FileHandle,
   file: LocalFile,
-  upload: { Bucket: string; Key: string; UploadId: string | undefined },
+  upload: { key: string; uploadId: string },
   onBytes: (bytes: number) => void,
 ): Promise<{ parts: UploadedPart[]; crc32: number; sha256: string | undefined }> {
   const partSize = partSizeFor(config, file.size);
@@ -835,10 +842,7 @@ async function uploadParts(
       const body = await read;
       const partCrc = crc32(body);
       const checksum = crc32Base64(partCrc);
-      knownPayloadHashes.set(body, UNSIGNED_PAYLOAD);
-      const { ETag } = await client.send(
-        new UploadPartCommand({ ...upload, PartNumber: partNumber, Body: body, ContentLength: length, ChecksumCRC32: checksum }),
-      );
+      const ETag = await direct.uploadPart(upload.key, upload.uploadId, partNumber, body, checksum);
       parts[partNumber - 1] = { PartNumber: partNumber, ETag, ChecksumCRC32: checksum, crc32: partCrc, length };
       onBytes(length);
     }
@@ -1083,7 +1087,7 @@ async function uploadAll(
     const object = metadata(config, file);
     try {
       const uploaded = large
-        ? await putLargeFile(client, config, file, object, (bytes) => progress.addBytes(bytes))
+        ? await putLargeFile(client, direct, config, file, object, (bytes) => progress.addBytes(bytes))
         : await gate(putSmallFile(direct, config, file, object, buffer));
       if (!large) {
         progress.addBytes(uploaded.size);
@@ -1277,7 +1281,6 @@ async function main(): Promise<number> {
 
   const agents = createAgents(config);
   const client = createClient(config, agents);
-  reuseKnownPayloadHashes(client);
   abortOpenUploadsOnSignal(client);
   const progress = new Progress(files.length, totalBytes);
   progress.start(config.progressSeconds);
