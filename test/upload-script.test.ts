@@ -5,6 +5,7 @@
  * credentials that come only from a shared-credentials file, as in the
  * BuildKit secret mount.
  */
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +23,7 @@ import {
   run,
   startMoto,
 } from './support/moto';
+import { startFaultProxy } from './support/fault-proxy';
 import { buildUploaderProject } from './support/uploader';
 
 const BUCKET = 'keyless-build-test';
@@ -346,4 +348,59 @@ describe('upload script', () => {
     const puts = s3().log().slice(logBefore).split('\n').filter((line) => line.includes(`"PUT /${BUCKET}/denied/`));
     expect(puts.length).toBe(1);
   }, 30_000);
+
+  it('uploads over HTTPS with the certificate verified, resuming TLS sessions; an untrusted certificate stops the run', async () => {
+    const tls = makeTestCertificates(join(work, 'tls'));
+    const proxy = await startFaultProxy(s3().endpoint, { tls: { key: tls.key, cert: tls.cert } });
+    try {
+      const dir = join(work, 'tls-site');
+      const files: Record<string, Buffer> = { 'video/big.bin': randomBytes(11 * MiB + 99) };
+      for (let i = 0; i < 20; i++) {
+        files[`page-${i}.html`] = randomBytes(100 + i * 997);
+      }
+      for (const [file, data] of Object.entries(files)) {
+        writeFile(join(dir, file), data);
+      }
+      const endpoint = `https://localhost:${new URL(proxy.endpoint).port}`;
+      const settings = { AWS_ENDPOINT_URL: endpoint, UPLOAD_DIR: dir, UPLOAD_CONCURRENCY: '4', UPLOAD_PART_SIZE_MIB: '5' };
+
+      const result = await runUpload({ ...settings, S3_PREFIX: 'tls', NODE_EXTRA_CA_CERTS: tls.ca });
+      expect(result.code, output(result)).toBe(0);
+      for (const [file, data] of Object.entries(files)) {
+        const { body } = await getObject(`tls/${file}`);
+        expect(body.equals(data), file).toBe(true);
+      }
+      // moto closes every connection after its answer, so each request opens one: 21 PutObjects and
+      // 3 parts, plus the SDK's 2 multipart calls. The first connections of each lane are full
+      // handshakes; the later ones resume a session (the SDK's own agent could account for 2 at most).
+      expect(proxy.handshakes.resumed, JSON.stringify(proxy.handshakes)).toBeGreaterThanOrEqual(10);
+      expect(proxy.handshakes.full, JSON.stringify(proxy.handshakes)).toBeLessThan(proxy.handshakes.resumed);
+
+      // The same run without the test CA: the certificate is refused, at the first request.
+      proxy.reset();
+      const refused = await runUpload({ ...settings, S3_PREFIX: 'tls-refused', NODE_EXTRA_CA_CERTS: undefined });
+      expect(refused.code, output(refused)).toBe(1);
+      expect(refused.stderr).toMatch(/The TLS certificate of https:\/\/localhost:\d+ was not accepted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)/);
+      expect(proxy.requests).toEqual([]);
+      expect(await listKeys('tls-refused/')).toEqual([]);
+    } finally {
+      await proxy.stop();
+    }
+  }, 60_000);
 });
+
+/** A throwaway certificate authority and a certificate for `localhost` it signed, made with openssl. */
+function makeTestCertificates(dir: string): { ca: string; key: string; cert: string } {
+  mkdirSync(dir, { recursive: true });
+  const openssl = (...args: string[]): void => {
+    const result = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (result.status !== 0) {
+      throw new Error(`openssl ${args.join(' ')} failed (install openssl: scripts/install-test-tools.sh)\n${result.stderr ?? result.error?.message}`);
+    }
+  };
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=keyless-build test CA', '-keyout', 'ca.key', '-out', 'ca.pem');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr');
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost\n');
+  openssl('x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'san.ext', '-out', 'server.pem');
+  return { ca: join(dir, 'ca.pem'), key: readFileSync(join(dir, 'server.key'), 'utf8'), cert: readFileSync(join(dir, 'server.pem'), 'utf8') };
+}

@@ -7,6 +7,8 @@
  * is recorded, so tests can count what reached "S3".
  */
 import { Agent, IncomingMessage, ServerResponse, createServer, request as httpRequest } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { AddressInfo } from 'node:net';
 
 export interface ProxiedRequest {
@@ -46,13 +48,18 @@ export interface FaultProxy {
   readonly requests: readonly ProxiedRequest[];
   /** How many requests got each fault kind (error faults by their S3 code). */
   readonly injected: Readonly<Record<string, number>>;
+  /** TLS handshakes so far (with the `tls` option): full ones, and resumed sessions. */
+  readonly handshakes: { full: number; resumed: number };
   /** Replaces the rule and clears the records. */
   reset(rule?: FaultRule): void;
   stop(): Promise<void>;
 }
 
-/** Starts a proxy on a free loopback port that forwards to `upstream` (e.g. http://127.0.0.1:5000). */
-export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
+/**
+ * Starts a proxy on a free loopback port that forwards to `upstream` (e.g. http://127.0.0.1:5000);
+ * with `tls`, it answers HTTPS with that key and certificate.
+ */
+export async function startFaultProxy(upstream: string, options: { tls?: { key: string; cert: string } } = {}): Promise<FaultProxy> {
   const target = new URL(upstream);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   let rule: FaultRule = () => FORWARD;
@@ -87,7 +94,8 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     req.pipe(upstreamRequest);
   };
 
-  const server = createServer((req, res) => {
+  let handshakes = { full: 0, resumed: 0 };
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const amzDate = req.headers['x-amz-date'];
     const record: ProxiedRequest = { index: requests.length, method: req.method ?? 'GET', url: req.url ?? '/', amzDate: typeof amzDate === 'string' ? amzDate : undefined };
     requests.push(record);
@@ -120,6 +128,10 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
         return;
       }
     }
+  };
+  const server = options.tls ? createHttpsServer({ ...options.tls }, handle) : createServer(handle);
+  server.on('secureConnection', (socket: TLSSocket) => {
+    handshakes[socket.isSessionReused() ? 'resumed' : 'full'] += 1;
   });
   server.keepAliveTimeout = 30_000;
 
@@ -137,10 +149,14 @@ export async function startFaultProxy(upstream: string): Promise<FaultProxy> {
     get injected() {
       return injected;
     },
+    get handshakes() {
+      return handshakes;
+    },
     reset(next = () => FORWARD) {
       rule = next;
       requests = [];
       injected = {};
+      handshakes = { full: 0, resumed: 0 };
     },
     stop: async () => {
       server.closeAllConnections();

@@ -365,6 +365,8 @@ export class ConnectionPool {
   private readonly open = new Set<Connection>();
   private readonly port: number;
   private readonly tls: boolean;
+  /** The last TLS session the server offered: new connections resume it instead of a full handshake. */
+  private tlsSession: Buffer | undefined;
 
   constructor(
     private readonly endpoint: URL,
@@ -409,8 +411,13 @@ export class ConnectionPool {
     }
     const host = this.endpoint.hostname.replace(/^\[|\]$/g, '');
     const socket = this.tls
-      ? tlsConnect({ host, port: this.port, servername: isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'] })
+      ? tlsConnect({ host, port: this.port, servername: isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], session: this.tlsSession })
       : netConnect({ host, port: this.port });
+    if (this.tls) {
+      socket.on('session', (session: Buffer) => {
+        this.tlsSession = session;
+      });
+    }
     const connection = new Connection(socket, this.timeoutMs);
     this.open.add(connection);
     return connection;

@@ -1155,6 +1155,17 @@ const BUCKET_ERRORS = new Set(['NoSuchBucket', 'PermanentRedirect', 'Authorizati
  */
 const NETWORK_ERRORS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED']);
 
+/** Node's codes for a server certificate it does not trust: no retry or other file would do better. */
+const TLS_ERRORS = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+]);
+
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
 }
@@ -1195,6 +1206,14 @@ function explainFatal(error: unknown, config: Config): string | undefined {
   if (NETWORK_ERRORS.has(errorCode(error) ?? '')) {
     const where = config.endpoint ?? `the S3 endpoint of ${config.region}`;
     return `Cannot reach ${where} (${describeError(error)}): check the build's network access${config.endpoint ? ' and AWS_ENDPOINT_URL(_S3)' : ''}.`;
+  }
+  const code = errorCode(error) ?? '';
+  if (TLS_ERRORS.has(code) || code.startsWith('ERR_TLS_')) {
+    const where = config.endpoint ?? `the S3 endpoint of ${config.region}`;
+    return (
+      `The TLS certificate of ${where} was not accepted (${code}: ${error instanceof Error ? error.message : String(error)}): check ` +
+      `${config.endpoint ? 'AWS_ENDPOINT_URL(_S3) and ' : ''}the build's proxy; a private certificate authority goes in NODE_EXTRA_CA_CERTS.`
+    );
   }
   return undefined;
 }
