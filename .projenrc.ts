@@ -53,6 +53,9 @@ const project = new typescript.TypeScriptProject({
     // IAM policy simulator for the tests only (AGPL: never a runtime dependency).
     '@cloud-copilot/iam-simulate@^0.1.173',
     'fast-check@^4.11.0',
+    // test/: the AWS SDK's SigV4 signer and S3 key encoding, the reference s3-http.ts is checked against.
+    '@smithy/signature-v4@^5.7.5',
+    '@smithy/core@^3.41.1',
     // test/: creates the roles doctor is checked against in moto.
     '@aws-sdk/client-iam@^3.1169.0',
     '@types/node@^20',

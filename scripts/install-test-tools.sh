@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the tools the tests call, skipping any that is already there: shellcheck and
-# script (apt), moto server and the AWS CLI (pip), actionlint (Go modules), for the
+# Installs the tools the tests call, skipping any that is already there: shellcheck,
+# script and openssl (apt), moto server and the AWS CLI (pip), actionlint (Go modules), for the
 # end-to-end suite podman with fuse-overlayfs and uidmap, and a static busybox (apt), and the
 # audit's checkers zizmor, hadolint, cfn-lint (pip) and checkov (pip, in a venv of its own).
 set -euo pipefail
@@ -9,6 +9,7 @@ apt_packages=()
 command -v shellcheck >/dev/null || apt_packages+=(shellcheck)
 command -v script >/dev/null || apt_packages+=(bsdutils)
 command -v git >/dev/null || apt_packages+=(git)
+# The uploader's TLS tests make throwaway certificates with it.
 command -v openssl >/dev/null || apt_packages+=(openssl)
 command -v podman >/dev/null || apt_packages+=(podman)
 command -v fuse-overlayfs >/dev/null || apt_packages+=(fuse-overlayfs)
@@ -42,4 +43,4 @@ checkov=$(command -v checkov || echo "$checkov_venv/bin/checkov")
 gobin="$(go env GOPATH)/bin"
 [ -x "$gobin/actionlint" ] || command -v actionlint >/dev/null || go install github.com/rhysd/actionlint/cmd/actionlint@latest
 
-echo "test tools ready: shellcheck $(shellcheck --version | sed -n 's/^version: //p'), actionlint $(PATH="$gobin:$PATH" actionlint --version | head -n1), moto $(python3 -c 'import moto; print(moto.__version__)'), $(aws --version 2>&1), $(podman --version), $(busybox --help 2>&1 | head -n1 | cut -d' ' -f1-2), $(zizmor --version), hadolint $(hadolint --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1), $(cfn-lint --version), checkov $("$checkov" --version)"
+echo "test tools ready: shellcheck $(shellcheck --version | sed -n 's/^version: //p'), $(openssl version | cut -d' ' -f1-2), actionlint $(PATH="$gobin:$PATH" actionlint --version | head -n1), moto $(python3 -c 'import moto; print(moto.__version__)'), $(aws --version 2>&1), $(podman --version), $(busybox --help 2>&1 | head -n1 | cut -d' ' -f1-2), $(zizmor --version), hadolint $(hadolint --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1), $(cfn-lint --version), checkov $("$checkov" --version)"

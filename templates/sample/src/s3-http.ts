@@ -139,10 +139,11 @@ class ResponseReader {
     for (;;) {
       if (!this.head) {
         const end = this.buffered.indexOf(CRLF_CRLF);
+        // Measured whether or not the head has ended yet: a whole long head can arrive in one read.
+        if ((end < 0 ? this.buffered.length : end) > MAX_HEAD_BYTES) {
+          throw connectionError('response head too large', 'EPROTO');
+        }
         if (end < 0) {
-          if (this.buffered.length > MAX_HEAD_BYTES) {
-            throw connectionError('response head too large', 'EPROTO');
-          }
           return undefined;
         }
         const head = parseHead(this.buffered.toString('latin1', 0, end));
@@ -205,8 +206,10 @@ class ResponseReader {
         if (end < 0) {
           return false;
         }
-        const size = Number.parseInt(this.buffered.toString('latin1', 0, end).split(';')[0] as string, 16);
-        if (!Number.isFinite(size) || size < 0) {
+        // Hex digits, then optional chunk extensions: parseInt alone would also take "5x" for 5.
+        const digits = /^([0-9a-fA-F]+)[ \t]*(?:;|$)/.exec(this.buffered.toString('latin1', 0, end))?.[1];
+        const size = digits === undefined ? Number.NaN : Number.parseInt(digits, 16);
+        if (!Number.isSafeInteger(size)) {
           throw connectionError('bad chunk size in response', 'EPROTO');
         }
         this.buffered = this.buffered.subarray(end + 2);
@@ -220,6 +223,10 @@ class ResponseReader {
       if (this.buffered.length < this.chunkRemaining + 2) {
         return false;
       }
+      // A chunk that does not end where its size says means the framing is lost: reading on would take body bytes for sizes.
+      if (this.buffered[this.chunkRemaining] !== 0x0d || this.buffered[this.chunkRemaining + 1] !== 0x0a) {
+        throw connectionError('chunk longer than its size in response', 'EPROTO');
+      }
       this.body.push(this.buffered.subarray(0, this.chunkRemaining));
       this.buffered = this.buffered.subarray(this.chunkRemaining + 2);
       this.chunkRemaining = -1;
@@ -229,7 +236,7 @@ class ResponseReader {
 
 function parseHead(text: string): { status: number; headers: Record<string, string>; keepAlive: boolean } {
   const lines = text.split('\r\n');
-  const statusLine = /^HTTP\/1\.([01]) (\d{3})/.exec(lines[0] ?? '');
+  const statusLine = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0] ?? '');
   if (!statusLine) {
     throw connectionError(`not an HTTP/1.x response: ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`, 'EPROTO');
   }
