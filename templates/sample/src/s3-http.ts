@@ -311,6 +311,11 @@ class Connection {
   /** Sends the request head and body; resolves with the complete response. */
   exchange(head: string, body: Buffer): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
+      if (!this.alive) {
+        // A destroyed socket would neither answer nor fail: settle now, as a retryable reset.
+        reject(connectionError('the connection was already closed', 'ECONNRESET'));
+        return;
+      }
       this.pending = { reader: new ResponseReader(), resolve, reject };
       // One write for head and body.
       this.socket.cork();
