@@ -27,6 +27,8 @@ const LAYOUTS = chosen('BENCH_LAYOUTS', [
   { name: 'split', description: 'MinIO pinned to core 1, every client to core 0 (taskset -c)', client: ['-c', '0'], server: ['-c', '1'] },
 ], (layout) => layout.name);
 const LOADGEN_CONCURRENCY = [16, 64, 256];
+// The uploader's default UPLOAD_PART_SIZE_MIB: the ceiling of large files is also measured in its parts.
+const PART_SIZE = 8 * MiB;
 const TARGETS = { awsSmall: 3, s5cmd: 1, ceiling: 0.8 };
 const BUCKET = 'bench';
 const REGION = 'us-east-1';
@@ -96,14 +98,20 @@ async function measureLayout(layout, { tools, node, loadgen, project, data }) {
   const contenders = [
     {
       name: 'ceiling (raw PUT)',
-      // Best of a few concurrencies: the server's limit, not the generator's.
-      command: (dir, prefix) =>
-        LOADGEN_CONCURRENCY.map((concurrency, i) => ({
-          file: loadgen,
-          args: ['-endpoint', endpoint, '-bucket', BUCKET, '-prefix', `${prefix}c${concurrency}-${i}/`, '-dir', dir, '-concurrency', String(concurrency)],
-          env: peerEnv,
-          prefix: `${prefix}c${concurrency}-${i}/`,
-        })),
+      // Best of a few concurrencies, and for files above the uploader's part size both one PUT
+      // per file and multipart uploads in parts of that size: the server's limit, not the generator's.
+      command: (dir, prefix, workload) =>
+        LOADGEN_CONCURRENCY.flatMap((concurrency) => (workload.size > PART_SIZE ? [0, PART_SIZE] : [0]).map((partSize) => ({ concurrency, partSize }))).map(
+          ({ concurrency, partSize }, i) => ({
+            file: loadgen,
+            args: [
+              '-endpoint', endpoint, '-bucket', BUCKET, '-prefix', `${prefix}c${concurrency}-${i}/`, '-dir', dir,
+              '-concurrency', String(concurrency), '-part-size', String(partSize),
+            ],
+            env: peerEnv,
+            prefix: `${prefix}c${concurrency}-${i}/`,
+          }),
+        ),
     },
     {
       name: 'ours (upload.js)',
@@ -130,7 +138,7 @@ async function measureLayout(layout, { tools, node, loadgen, project, data }) {
         for (let k = 0; k < contenders.length; k++) {
           const contender = contenders[(run + k) % contenders.length];
           const prefix = `${workload.dir}/${slug(contender.name)}/${run}/`;
-          const attempts = contender.command(dir, prefix).map((step) => {
+          const attempts = contender.command(dir, prefix, workload).map((step) => {
             const result = timed(contender.name, pinned(step, layout.client, tools), server.process.pid);
             const uploaded = s5cmdCount(tools.s5cmd, endpoint, peerEnv, step.prefix);
             if (uploaded !== workload.files) {
