@@ -550,6 +550,9 @@ class RetryQuota {
   }
 }
 
+/** The headers a PutObject carries for the object, besides its checksum. */
+type ObjectHeaders = { 'content-type': string; 'cache-control': string };
+
 /** Local clock error beyond which S3 refuses a signature (RequestTimeTooSkewed). */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -593,7 +596,7 @@ class DirectPut {
   }
 
   /** PutObject: `body` at `key`, with its CRC32 (base64) and metadata; returns the ETag. */
-  async putObject(key: string, body: Buffer, crc32: string, metadata: { 'content-type': string; 'cache-control': string }): Promise<string | undefined> {
+  async putObject(key: string, body: Buffer, crc32: string, metadata: ObjectHeaders): Promise<string | undefined> {
     return (await this.put(key, '', body, crc32, metadata))?.replace(/"/g, '');
   }
 
@@ -613,7 +616,7 @@ class DirectPut {
     query: string,
     body: Buffer,
     crc32: string,
-    metadata: { 'content-type': string; 'cache-control': string } | undefined,
+    metadata: ObjectHeaders | undefined,
   ): Promise<string | undefined> {
     const path = `${this.endpoint.pathname.replace(/\/$/, '')}/${encodeKey(key)}`;
     let spent = 0;
@@ -639,7 +642,7 @@ class DirectPut {
     query: string,
     body: Buffer,
     crc32: string,
-    metadata: { 'content-type': string; 'cache-control': string } | undefined,
+    metadata: ObjectHeaders | undefined,
   ): Promise<string | undefined> {
     const signed: Record<string, string> = {
       host: this.endpoint.host,
