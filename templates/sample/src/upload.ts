@@ -21,16 +21,9 @@ import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { type FileHandle, open, readdir, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { crc32 } from 'node:zlib';
 
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 
 import { ConnectionPool, type Credentials, SigV4, UNSIGNED_PAYLOAD, encodeKey, requestHead, uriEncode } from './s3-http.js';
 
@@ -165,10 +158,10 @@ function readKnob({ name, fallback, min, max }: Knob): number {
 }
 
 /**
- * The SDK itself reads AWS_ENDPOINT_URL_S3 and AWS_ENDPOINT_URL (service-specific
- * first); we only look at them to validate early and to switch to path-style
- * addressing, which local emulators (moto, MinIO, LocalStack) need because
- * `<bucket>.127.0.0.1` does not resolve.
+ * AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (service-specific first, as the
+ * SDK reads them): validated early, handed to the SDK's endpoint rules, and
+ * a switch to path-style addressing, which local emulators (moto, MinIO,
+ * LocalStack) need because `<bucket>.127.0.0.1` does not resolve.
  */
 function readEndpoint(): string | undefined {
   for (const name of ['AWS_ENDPOINT_URL_S3', 'AWS_ENDPOINT_URL']) {
@@ -205,7 +198,7 @@ interface LocalFile {
 async function listFiles(uploadDir: string): Promise<LocalFile[]> {
   const root = await resolveUploadDir(uploadDir);
   const files: LocalFile[] = [];
-  await walk(root, root, files);
+  await walk(root, root, '', files);
   if (files.length === 0) {
     throw new ConfigError(
       `UPLOAD_DIR="${uploadDir}" contains no files: build the site into it before this step, or point UPLOAD_DIR at the output directory.`,
@@ -229,21 +222,27 @@ async function resolveUploadDir(uploadDir: string): Promise<string> {
   return realpath(absolute);
 }
 
-async function walk(root: string, dir: string, files: LocalFile[]): Promise<void> {
+/**
+ * Lists the files under `dir`, whose path relative to UPLOAD_DIR is
+ * `relativeDir` ('' or ending in '/'): the relative paths, which become the
+ * keys, are built as the walk goes rather than computed back from each path.
+ */
+async function walk(root: string, dir: string, relativeDir: string, files: LocalFile[]): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   // Sorted, so that logs and the manifest are stable from build to build.
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
-    const entryPath = path.join(dir, entry.name);
+    const entryPath = dir + path.sep + entry.name;
+    const relativePath = relativeDir + entry.name;
     if (entry.isDirectory()) {
-      await walk(root, entryPath, files);
+      await walk(root, entryPath, `${relativePath}/`, files);
     } else if (entry.isSymbolicLink()) {
       const target = await symlinkTarget(root, entryPath);
       if (target) {
-        files.push(localFile(root, entryPath, target));
+        files.push(localFile(relativePath, target));
       }
     } else if (entry.isFile()) {
-      files.push(localFile(root, entryPath, entryPath));
+      files.push(localFile(relativePath, entryPath));
     } else {
       // A FIFO or socket would block the read forever.
       console.warn(`skip ${path.relative(process.cwd(), entryPath)}: not a regular file`);
@@ -279,12 +278,8 @@ async function symlinkTarget(root: string, link: string): Promise<string | undef
  * thousands of files the promise of each asynchronous stat costs more than
  * the stat itself.
  */
-function localFile(root: string, entryPath: string, readFrom: string): LocalFile {
-  return {
-    absolutePath: readFrom,
-    relativePath: path.relative(root, entryPath).split(path.sep).join('/'),
-    size: statSync(readFrom).size,
-  };
+function localFile(relativePath: string, readFrom: string): LocalFile {
+  return { absolutePath: readFrom, relativePath, size: statSync(readFrom).size };
 }
 
 // ---------------------------------------------------------------------------
@@ -378,43 +373,14 @@ interface FatalError {
 /** Idle time on the socket, not the request's duration: a stalled connection fails and is retried instead of hanging the build. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
-interface Agents {
-  http: HttpAgent;
-  https: HttpsAgent;
-}
-
 /**
- * The SDK's keep-alive pool (multipart uploads), with one socket per request
- * in flight: the SDK's default pool (50) would queue requests above it and
- * hold idle sockets below it.
+ * The AWS SDK's S3 client, for two things only: the credentials of its
+ * default chain (which reads AWS_SHARED_CREDENTIALS_FILE, where the
+ * Dockerfile points at the BuildKit secret, and refreshes credentials that
+ * expire) and its endpoint rules. It sends no request: S3Writer does.
  */
-function createAgents(config: Config): Agents {
-  const options = { keepAlive: true, maxSockets: config.concurrency };
-  return { http: new HttpAgent(options), https: new HttpsAgent(options) };
-}
-
-function createClient(config: Config, agents: Agents): S3Client {
-  return new S3Client({
-    region: config.region,
-    // No `credentials`: the default chain reads AWS_SHARED_CREDENTIALS_FILE,
-    // which the Dockerfile points at the BuildKit secret.
-    // Standard retries: exponential backoff with jitter for throttling
-    // (503 SlowDown), 5xx and connection resets, and a retry quota so that a
-    // broken endpoint cannot turn into a retry storm.
-    retryMode: 'standard',
-    maxAttempts: config.maxAttempts,
-    forcePathStyle: config.endpoint !== undefined,
-    // Every request body already carries a check that S3 verifies on
-    // arrival (the signed SHA-256 of a small file, the CRC32 of a part), so
-    // the SDK's own checksum per request would only cost CPU.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    requestHandler: {
-      httpAgent: agents.http,
-      httpsAgent: agents.https,
-      connectionTimeout: 10_000,
-      requestTimeout: REQUEST_TIMEOUT_MS,
-    },
-  });
+function createClient(config: Config): S3Client {
+  return new S3Client({ region: config.region, forcePathStyle: config.endpoint !== undefined });
 }
 
 /**
@@ -450,10 +416,10 @@ class LaneBuffer {
  * can be sent again on a retry), with its CRC32 in a signed
  * x-amz-checksum-crc32 header: S3 rejects a body that does not match it.
  */
-async function putSmallFile(direct: DirectPut, config: Config, file: LocalFile, object: ObjectMetadata, lane: LaneBuffer): Promise<UploadedObject> {
+async function putSmallFile(s3: S3Writer, config: Config, file: LocalFile, object: ObjectMetadata, lane: LaneBuffer): Promise<UploadedObject> {
   const body = await readWhole(file, lane.forFile(file.size));
   const checksum = crc32Base64(crc32(body));
-  const etag = await direct.putObject(object.key, body, checksum, { 'content-type': object.contentType, 'cache-control': object.cacheControl });
+  const etag = await s3.putObject(object.key, body, checksum, { 'content-type': object.contentType, 'cache-control': object.cacheControl });
   const sha256 = config.sha256 ? createHash('sha256').update(body).digest('hex') : undefined;
   return { ...object, size: body.length, crc32: checksum, ...(sha256 && { sha256 }), etag };
 }
@@ -491,7 +457,7 @@ async function readWhole(file: LocalFile, buffer: Buffer): Promise<Buffer> {
 }
 
 // ---------------------------------------------------------------------------
-// PutObject without the SDK's client
+// S3 requests without the SDK's client
 // ---------------------------------------------------------------------------
 
 /** An error response from S3, named after its <Code> (e.g. SlowDown, ExpiredToken) as the SDK names its errors. */
@@ -557,10 +523,11 @@ type ObjectHeaders = { 'content-type': string; 'cache-control': string };
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 /**
- * The requests that carry file bytes, PutObject and UploadPart, signed with
+ * Every request of the upload: PutObject, and CreateMultipartUpload,
+ * UploadPart, CompleteMultipartUpload and AbortMultipartUpload, signed with
  * SigV4 (s3-http.ts) using the credentials of the SDK's default chain (cached
  * by the SDK and refreshed before they expire), sent over keep-alive
- * connections of their own. Each body goes with its CRC32 in a signed header.
+ * connections of their own. Each file's bytes go with their CRC32 in a signed header.
  *
  * Retries follow the SDK's standard mode: up to UPLOAD_MAX_ATTEMPTS tries
  * with exponential backoff and full jitter for 5xx, throttling and broken
@@ -568,7 +535,7 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
  * no such bucket) fails at once. A clock that is off by more than S3 allows
  * is corrected from S3's Date header, as the SDK does.
  */
-class DirectPut {
+class S3Writer {
   private readonly quota = new RetryQuota();
 
   private constructor(
@@ -580,7 +547,7 @@ class DirectPut {
   ) {}
 
   /** Resolves the bucket's endpoint once, with the SDK's own endpoint rules (virtual-hosted or path-style, FIPS, dual-stack). */
-  static async create(client: S3Client, config: Config): Promise<DirectPut> {
+  static async create(client: S3Client, config: Config): Promise<S3Writer> {
     const resolved = client.config.endpointProvider({
       Bucket: config.bucket,
       Region: config.region,
@@ -592,18 +559,61 @@ class DirectPut {
     });
     const endpoint = new URL(resolved.url.href);
     const credentials = (): Promise<Credentials> => client.config.credentials();
-    return new DirectPut(endpoint, new ConnectionPool(endpoint, REQUEST_TIMEOUT_MS), new SigV4(config.region), credentials, config.maxAttempts);
+    return new S3Writer(endpoint, new ConnectionPool(endpoint, REQUEST_TIMEOUT_MS), new SigV4(config.region), credentials, config.maxAttempts);
   }
 
   /** PutObject: `body` at `key`, with its CRC32 (base64) and metadata; returns the ETag. */
   async putObject(key: string, body: Buffer, crc32: string, metadata: ObjectHeaders): Promise<string | undefined> {
-    return (await this.put(key, '', body, crc32, metadata))?.replace(/"/g, '');
+    const response = await this.request('PUT', key, '', body, UNSIGNED_PAYLOAD, { 'content-type': metadata['content-type'], ...checksumHeaders(crc32) }, metadata);
+    return unquote(response.headers['etag']);
   }
 
-  /** UploadPart: part `partNumber` of the multipart upload `uploadId`, with its CRC32; returns the part's ETag, quotes kept for CompleteMultipartUpload. */
-  uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, crc32: string): Promise<string | undefined> {
+  /**
+   * CreateMultipartUpload, as an upload whose checksum is the CRC32 of the
+   * whole object (FULL_OBJECT), which S3 checks at completion; returns the UploadId.
+   */
+  async createMultipartUpload(key: string, metadata: ObjectHeaders): Promise<string> {
+    const response = await this.request('POST', key, 'uploads=', EMPTY, EMPTY_SHA256, {
+      'content-type': metadata['content-type'],
+      'x-amz-checksum-algorithm': 'CRC32',
+      'x-amz-checksum-type': 'FULL_OBJECT',
+    }, metadata);
+    const uploadId = xmlField(response.body, 'UploadId');
+    if (!uploadId) {
+      throw new Error(`CreateMultipartUpload for ${key} returned no UploadId`);
+    }
+    return uploadId;
+  }
+
+  /** UploadPart: part `partNumber` of the multipart upload `uploadId`, with its CRC32; returns the part's ETag, quotes kept for the completion. */
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, crc32: string): Promise<string> {
     // The canonical query string: names sorted, values encoded as in a path segment.
-    return this.put(key, `partNumber=${partNumber}&uploadId=${uriEncode(uploadId)}`, body, crc32, undefined);
+    const response = await this.request('PUT', key, `partNumber=${partNumber}&uploadId=${uriEncode(uploadId)}`, body, UNSIGNED_PAYLOAD, checksumHeaders(crc32));
+    const etag = response.headers['etag'];
+    if (!etag) {
+      throw new Error(`UploadPart ${partNumber} of ${key} returned no ETag`);
+    }
+    return etag;
+  }
+
+  /** CompleteMultipartUpload with the parts in order and the whole object's CRC32; returns the object's ETag. */
+  async completeMultipartUpload(key: string, uploadId: string, parts: readonly { etag: string; crc32: string }[], crc32: string): Promise<string | undefined> {
+    const xml =
+      '<CompleteMultipartUpload xmlns="http://s3.amazonaws.com/doc/2006-03-01/">' +
+      parts.map((part, index) => `<Part><PartNumber>${index + 1}</PartNumber><ETag>${escapeXml(part.etag)}</ETag><ChecksumCRC32>${part.crc32}</ChecksumCRC32></Part>`).join('') +
+      '</CompleteMultipartUpload>';
+    const body = Buffer.from(xml);
+    const response = await this.request('POST', key, `uploadId=${uriEncode(uploadId)}`, body, createHash('sha256').update(body).digest('hex'), {
+      'content-type': 'application/xml',
+      'x-amz-checksum-crc32': crc32,
+      'x-amz-checksum-type': 'FULL_OBJECT',
+    });
+    return unquote(xmlField(response.body, 'ETag'));
+  }
+
+  /** AbortMultipartUpload: S3 drops the parts it holds. */
+  async abortMultipartUpload(key: string, uploadId: string): Promise<void> {
+    await this.request('DELETE', key, `uploadId=${uriEncode(uploadId)}`, EMPTY, EMPTY_SHA256, {});
   }
 
   /** Destroys the connections, so that the process can exit. */
@@ -611,20 +621,23 @@ class DirectPut {
     this.pool.destroy();
   }
 
-  private async put(
+  /** Sends one request, with retries; returns the answer (2xx) or throws an S3ResponseError. */
+  private async request(
+    method: string,
     key: string,
     query: string,
     body: Buffer,
-    crc32: string,
-    metadata: ObjectHeaders | undefined,
-  ): Promise<string | undefined> {
+    payloadHash: string,
+    signedHeaders: Record<string, string>,
+    metadata?: ObjectHeaders,
+  ): Promise<{ headers: Record<string, string>; body: string }> {
     const path = `${this.endpoint.pathname.replace(/\/$/, '')}/${encodeKey(key)}`;
     let spent = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        const etag = await this.send(path, query, body, crc32, metadata);
+        const response = await this.send(method, path, query, body, payloadHash, signedHeaders, metadata);
         this.quota.succeeded(spent);
-        return etag;
+        return response;
       } catch (error) {
         const cost = attempt < this.maxAttempts && isRetryable(error) ? this.quota.take(error) : 0;
         if (cost === 0) {
@@ -638,33 +651,28 @@ class DirectPut {
   }
 
   private async send(
+    method: string,
     path: string,
     query: string,
     body: Buffer,
-    crc32: string,
+    payloadHash: string,
+    signedHeaders: Record<string, string>,
     metadata: ObjectHeaders | undefined,
-  ): Promise<string | undefined> {
-    const signed: Record<string, string> = {
-      host: this.endpoint.host,
-      'content-length': String(body.length),
-      ...(metadata && { 'content-type': metadata['content-type'] }),
-      'x-amz-checksum-crc32': crc32,
-      // As the SDK sends it; some S3-compatible servers keep the checksum only with it.
-      'x-amz-sdk-checksum-algorithm': 'CRC32',
-    };
-    // Signed again on each try: the signature carries the time. The body is
-    // covered by the signed CRC32, which S3 verifies, rather than by a
-    // SHA-256 of the payload (TLS protects it on the way to AWS).
-    this.signer.sign(await this.credentials(), 'PUT', path, query, signed, UNSIGNED_PAYLOAD);
+  ): Promise<{ headers: Record<string, string>; body: string }> {
+    const headers: Record<string, string> = { host: this.endpoint.host, 'content-length': String(body.length), ...signedHeaders };
+    // Signed again on each try: the signature carries the time.
+    this.signer.sign(await this.credentials(), method, path, query, headers, payloadHash);
     if (metadata) {
       // Not signed, as the SDK does not sign it: caches and proxies may rewrite Cache-Control.
-      signed['cache-control'] = metadata['cache-control'];
+      headers['cache-control'] = metadata['cache-control'];
     }
-    const response = await this.pool.request(requestHead('PUT', query ? `${path}?${query}` : path, signed), body);
-    if (response.status >= 200 && response.status < 300) {
-      return response.headers['etag'];
+    const response = await this.pool.request(requestHead(method, query ? `${path}?${query}` : path, headers), body);
+    const text = response.body.length > 0 ? response.body.toString('utf8') : '';
+    // CompleteMultipartUpload can fail after its 200 status line has gone out: the error is then in the body.
+    if (response.status >= 200 && response.status < 300 && !text.includes('<Error>')) {
+      return { headers: response.headers, body: text };
     }
-    const error = responseError(response.status, response.body.toString('utf8'));
+    const error = responseError(response.status < 300 ? 500 : response.status, text);
     if (this.learnClockOffset(response.headers['date']) && error.name === 'RequestTimeTooSkewed') {
       throw new S3ResponseError(error.name, error.message, error.status, true);
     }
@@ -685,10 +693,42 @@ class DirectPut {
 
 /** The S3 error in an XML error body, e.g. <Error><Code>SlowDown</Code><Message>...</Message></Error>. */
 function responseError(status: number, xml: string): S3ResponseError {
-  const field = (name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
-  const code = field('Code') ?? `Http${status}`;
-  return new S3ResponseError(code, field('Message') ?? `HTTP ${status}`, status);
+  return new S3ResponseError(xmlField(xml, 'Code') ?? `Http${status}`, xmlField(xml, 'Message') ?? `HTTP ${status}`, status);
 }
+
+/** The text of the first <name> element in an S3 answer, entities decoded. */
+function xmlField(xml: string, name: string): string | undefined {
+  const text = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+  return text?.replace(/&(?:(quot|apos|lt|gt|amp)|#(\d+)|#x([0-9a-f]+));/gi, (entity, name?: string, decimal?: string, hex?: string) => {
+    if (name) {
+      return { quot: '"', apos: "'", lt: '<', gt: '>', amp: '&' }[name.toLowerCase()] ?? entity;
+    }
+    return String.fromCodePoint(decimal ? Number(decimal) : Number.parseInt(hex as string, 16));
+  });
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** An ETag without its quotes, as the manifest records it. */
+function unquote(etag: string | undefined): string | undefined {
+  return etag?.replace(/"/g, '');
+}
+
+/**
+ * The body's CRC32, signed: S3 verifies it and rejects a body that does not
+ * match, so the payload itself goes as UNSIGNED-PAYLOAD rather than with a
+ * SHA-256 over the same bytes (TLS protects it on the way to AWS).
+ */
+function checksumHeaders(crc32: string): Record<string, string> {
+  // x-amz-sdk-checksum-algorithm as the SDK sends it; some S3-compatible servers keep the checksum only with it.
+  return { 'x-amz-checksum-crc32': crc32, 'x-amz-sdk-checksum-algorithm': 'CRC32' };
+}
+
+const EMPTY = Buffer.alloc(0);
+/** SHA-256 of an empty body, the payload hash of requests without one. */
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
@@ -705,7 +745,7 @@ function partSizeFor(config: Config, fileSize: number): number {
 }
 
 /** Multipart uploads created and not yet completed or aborted, for a cancelled run to abort. */
-const openMultipartUploads = new Set<{ Bucket: string; Key: string; UploadId: string | undefined }>();
+const openMultipartUploads = new Set<{ key: string; uploadId: string }>();
 
 /**
  * A cancelled run (Ctrl-C, or SIGTERM from whatever runs the build) aborts the
@@ -713,16 +753,16 @@ const openMultipartUploads = new Set<{ Bucket: string; Key: string; UploadId: st
  * incomplete upload until it is aborted. SIGKILL cannot be handled; a
  * lifecycle rule (AbortIncompleteMultipartUpload) on the bucket covers that.
  */
-function abortOpenUploadsOnSignal(client: S3Client): void {
+function abortOpenUploadsOnSignal(s3: S3Writer): void {
   for (const [signal, exitCode] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
     process.once(signal, () => {
       const uploads = [...openMultipartUploads];
       flushLog();
       console.error(`${signal}: stopping; aborting ${uploads.length} multipart upload(s) in progress`);
-      void Promise.allSettled(uploads.map((upload) => client.send(new AbortMultipartUploadCommand(upload)))).then((results) => {
+      void Promise.allSettled(uploads.map((upload) => s3.abortMultipartUpload(upload.key, upload.uploadId))).then((results) => {
         results.forEach((outcome, index) => {
           if (outcome.status === 'rejected') {
-            console.error(`could not abort the multipart upload of ${uploads[index]?.Key} (${describeError(outcome.reason)}): delete it, or let a lifecycle rule do so`);
+            console.error(`could not abort the multipart upload of ${uploads[index]?.key} (${describeError(outcome.reason)}): delete it, or let a lifecycle rule do so`);
           }
         });
         process.exit(exitCode);
@@ -733,10 +773,9 @@ function abortOpenUploadsOnSignal(client: S3Client): void {
 
 /**
  * A larger file goes as a multipart upload with up to `queueSize` parts in
- * flight, sent like a single PutObject (see DirectPut); the SDK client
- * creates, completes and aborts the upload. Each byte is read once, into a
- * buffer the part keeps for its retries, and hashed with CRC32 (zlib, several
- * GB/s) once:
+ * flight, sent like a single PutObject (see S3Writer). Each byte is read
+ * once, into a buffer the part keeps for its retries, and hashed with CRC32
+ * (zlib, several GB/s) once:
  *
  * - each part carries its CRC32 in a signed x-amz-checksum-crc32 header; S3
  *   verifies it and rejects a part that does not match, so the part's
@@ -751,45 +790,25 @@ function abortOpenUploadsOnSignal(client: S3Client): void {
  * settled, so that no billed, invisible parts are left behind.
  */
 async function putLargeFile(
-  client: S3Client,
-  direct: DirectPut,
+  s3: S3Writer,
   config: Config,
   file: LocalFile,
   object: ObjectMetadata,
+  gate: <T>(request: Promise<T>) => Promise<T>,
   onBytes: (bytes: number) => void,
 ): Promise<UploadedObject> {
   const handle = await open(file.absolutePath, 'r');
   try {
-    const target = { Bucket: config.bucket, Key: object.key };
-    const { UploadId } = await client.send(
-      new CreateMultipartUploadCommand({
-        ...target,
-        ContentType: object.contentType,
-        CacheControl: object.cacheControl,
-        ChecksumAlgorithm: 'CRC32',
-        ChecksumType: 'FULL_OBJECT',
-      }),
-    );
-    const upload = { ...target, UploadId };
+    const metadata = { 'content-type': object.contentType, 'cache-control': object.cacheControl };
+    const upload = { key: object.key, uploadId: await gate(s3.createMultipartUpload(object.key, metadata)) };
     openMultipartUploads.add(upload);
     try {
-      if (!UploadId) {
-        throw new Error(`CreateMultipartUpload for ${object.key} returned no UploadId`);
-      }
-      const { parts, crc32: whole, sha256 } = await uploadParts(direct, config, handle, file, { key: object.key, uploadId: UploadId }, onBytes);
+      const { parts, crc32: whole, sha256 } = await uploadParts(s3, config, handle, file, upload, onBytes);
       const checksum = crc32Base64(whole);
-      const result = await client.send(
-        new CompleteMultipartUploadCommand({
-          ...target,
-          UploadId,
-          ChecksumCRC32: checksum,
-          ChecksumType: 'FULL_OBJECT',
-          MultipartUpload: { Parts: parts.map(({ PartNumber, ETag, ChecksumCRC32 }) => ({ PartNumber, ETag, ChecksumCRC32 })) },
-        }),
-      );
-      return { ...object, crc32: checksum, ...(sha256 && { sha256 }), etag: result.ETag?.replace(/"/g, '') };
+      const etag = await s3.completeMultipartUpload(upload.key, upload.uploadId, parts, checksum);
+      return { ...object, crc32: checksum, ...(sha256 && { sha256 }), etag };
     } catch (error) {
-      await client.send(new AbortMultipartUploadCommand({ ...target, UploadId })).catch((abortError: unknown) => {
+      await s3.abortMultipartUpload(upload.key, upload.uploadId).catch((abortError: unknown) => {
         console.error(`could not abort the multipart upload of ${object.key} (${describeError(abortError)}): delete it, or let a lifecycle rule do so`);
       });
       throw error;
@@ -802,16 +821,16 @@ async function putLargeFile(
 }
 
 interface UploadedPart {
-  PartNumber: number;
-  ETag: string | undefined;
-  ChecksumCRC32: string;
-  crc32: number;
+  etag: string;
+  /** Base64, as S3 takes it. */
+  crc32: string;
+  crcValue: number;
   length: number;
 }
 
 /** Uploads every part of `file`; returns them in order with the whole file's CRC32 (and SHA-256 when asked for). */
 async function uploadParts(
-  direct: DirectPut,
+  s3: S3Writer,
   config: Config,
   handle: FileHandle,
   file: LocalFile,
@@ -845,8 +864,8 @@ async function uploadParts(
       const body = await read;
       const partCrc = crc32(body);
       const checksum = crc32Base64(partCrc);
-      const ETag = await direct.uploadPart(upload.key, upload.uploadId, partNumber, body, checksum);
-      parts[partNumber - 1] = { PartNumber: partNumber, ETag, ChecksumCRC32: checksum, crc32: partCrc, length };
+      const etag = await s3.uploadPart(upload.key, upload.uploadId, partNumber, body, checksum);
+      parts[partNumber - 1] = { etag, crc32: checksum, crcValue: partCrc, length };
       onBytes(length);
     }
   };
@@ -861,7 +880,7 @@ async function uploadParts(
   if (rejected) {
     throw rejected.reason;
   }
-  const whole = parts.reduce((crc, part) => crc32Combine(crc, part.crc32, part.length), 0);
+  const whole = parts.reduce((crc, part) => crc32Combine(crc, part.crcValue, part.length), 0);
   return { parts, crc32: whole, sha256: wholeFile?.digest('hex') };
 }
 
@@ -1054,8 +1073,7 @@ class Schedule {
 }
 
 async function uploadAll(
-  client: S3Client,
-  direct: DirectPut,
+  s3: S3Writer,
   config: Config,
   files: readonly LocalFile[],
   progress: Progress,
@@ -1065,9 +1083,8 @@ async function uploadAll(
   let stopping = false;
 
   // The first request goes alone. If the credentials, bucket or endpoint are
-  // wrong, that is one failed request (with the SDK's retries) rather than
-  // one per lane. For a multipart upload the check sits in the SDK's
-  // middleware, so that its first request counts.
+  // wrong, that is one failed request (with its retries) rather than one per
+  // lane. For a multipart upload the first request is CreateMultipartUpload.
   let firstSettled: () => void = () => undefined;
   const first = new Promise<void>((resolve) => {
     firstSettled = resolve;
@@ -1084,14 +1101,13 @@ async function uploadAll(
       firstSettled();
     }
   };
-  client.middlewareStack.add((next) => (args) => gate(next(args)), { step: 'initialize', name: 'uploadFirstRequestGate' });
 
   const uploadOne = async (file: LocalFile, large: boolean, buffer: LaneBuffer): Promise<void> => {
     const object = metadata(config, file);
     try {
       const uploaded = large
-        ? await putLargeFile(client, direct, config, file, object, (bytes) => progress.addBytes(bytes))
-        : await gate(putSmallFile(direct, config, file, object, buffer));
+        ? await putLargeFile(s3, config, file, object, gate, (bytes) => progress.addBytes(bytes))
+        : await gate(putSmallFile(s3, config, file, object, buffer));
       if (!large) {
         progress.addBytes(uploaded.size);
       }
@@ -1153,8 +1169,8 @@ const CREDENTIAL_ERRORS = new Set([
 const BUCKET_ERRORS = new Set(['NoSuchBucket', 'PermanentRedirect', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException']);
 
 /**
- * Node's codes for "the endpoint cannot be reached at all". The SDK has
- * already retried the request, so every other file would only repeat that.
+ * Node's codes for "the endpoint cannot be reached at all". The request has
+ * already been retried, so every other file would only repeat that.
  */
 const NETWORK_ERRORS = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED']);
 
@@ -1301,24 +1317,21 @@ async function main(): Promise<number> {
       `${config.concurrency} requests at a time, multipart above ${config.partSize / MiB} MiB`,
   );
 
-  const agents = createAgents(config);
-  const client = createClient(config, agents);
-  abortOpenUploadsOnSignal(client);
+  const client = createClient(config);
   const progress = new Progress(files.length, totalBytes);
-  progress.start(config.progressSeconds);
   let result: RunResult;
-  let direct: DirectPut | undefined;
+  let s3: S3Writer | undefined;
   try {
-    direct = await DirectPut.create(client, config);
-    result = await uploadAll(client, direct, config, files, progress);
+    s3 = await S3Writer.create(client, config);
+    abortOpenUploadsOnSignal(s3);
+    progress.start(config.progressSeconds);
+    result = await uploadAll(s3, config, files, progress);
   } finally {
     progress.stop();
     flushLog();
     // Close keep-alive sockets so the process can exit.
-    direct?.close();
+    s3?.close();
     client.destroy();
-    agents.http.destroy();
-    agents.https.destroy();
   }
 
   if (result.fatal || result.failed.length > 0) {
