@@ -419,7 +419,7 @@ class LaneBuffer {
 async function putSmallFile(s3: S3Writer, config: Config, file: LocalFile, object: ObjectMetadata, lane: LaneBuffer): Promise<UploadedObject> {
   const body = await readWhole(file, lane.forFile(file.size));
   const checksum = crc32Base64(crc32(body));
-  const etag = await s3.putObject(object.key, body, checksum, { 'content-type': object.contentType, 'cache-control': object.cacheControl });
+  const etag = await s3.putObject(object, body, checksum);
   const sha256 = config.sha256 ? createHash('sha256').update(body).digest('hex') : undefined;
   return { ...object, size: body.length, crc32: checksum, ...(sha256 && { sha256 }), etag };
 }
@@ -516,9 +516,6 @@ class RetryQuota {
   }
 }
 
-/** The headers a PutObject carries for the object, besides its checksum. */
-type ObjectHeaders = { 'content-type': string; 'cache-control': string };
-
 /** Local clock error beyond which S3 refuses a signature (RequestTimeTooSkewed). */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
@@ -562,9 +559,9 @@ class S3Writer {
     return new S3Writer(endpoint, new ConnectionPool(endpoint, REQUEST_TIMEOUT_MS), new SigV4(config.region), credentials, config.maxAttempts);
   }
 
-  /** PutObject: `body` at `key`, with its CRC32 (base64) and metadata; returns the ETag. */
-  async putObject(key: string, body: Buffer, crc32: string, metadata: ObjectHeaders): Promise<string | undefined> {
-    const response = await this.request('PUT', key, '', body, UNSIGNED_PAYLOAD, { 'content-type': metadata['content-type'], ...checksumHeaders(crc32) }, metadata);
+  /** PutObject: `body` as `object`, with its CRC32 (base64), Content-Type and Cache-Control; returns the ETag. */
+  async putObject(object: ObjectMetadata, body: Buffer, crc32: string): Promise<string | undefined> {
+    const response = await this.request('PUT', object.key, '', body, UNSIGNED_PAYLOAD, { 'content-type': object.contentType, ...checksumHeaders(crc32) }, object.cacheControl);
     return unquote(response.headers['etag']);
   }
 
@@ -572,15 +569,15 @@ class S3Writer {
    * CreateMultipartUpload, as an upload whose checksum is the CRC32 of the
    * whole object (FULL_OBJECT), which S3 checks at completion; returns the UploadId.
    */
-  async createMultipartUpload(key: string, metadata: ObjectHeaders): Promise<string> {
-    const response = await this.request('POST', key, 'uploads=', EMPTY, EMPTY_SHA256, {
-      'content-type': metadata['content-type'],
+  async createMultipartUpload(object: ObjectMetadata): Promise<string> {
+    const response = await this.request('POST', object.key, 'uploads=', EMPTY, EMPTY_SHA256, {
+      'content-type': object.contentType,
       'x-amz-checksum-algorithm': 'CRC32',
       'x-amz-checksum-type': 'FULL_OBJECT',
-    }, metadata);
+    }, object.cacheControl);
     const uploadId = xmlField(response.body, 'UploadId');
     if (!uploadId) {
-      throw new Error(`CreateMultipartUpload for ${key} returned no UploadId`);
+      throw new Error(`CreateMultipartUpload for ${object.key} returned no UploadId`);
     }
     return uploadId;
   }
@@ -629,13 +626,13 @@ class S3Writer {
     body: Buffer,
     payloadHash: string,
     signedHeaders: Record<string, string>,
-    metadata?: ObjectHeaders,
+    cacheControl?: string,
   ): Promise<{ headers: Record<string, string>; body: string }> {
     const path = `${this.endpoint.pathname.replace(/\/$/, '')}/${encodeKey(key)}`;
     let spent = 0;
     for (let attempt = 1; ; attempt++) {
       try {
-        const response = await this.send(method, path, query, body, payloadHash, signedHeaders, metadata);
+        const response = await this.send(method, path, query, body, payloadHash, signedHeaders, cacheControl);
         this.quota.succeeded(spent);
         return response;
       } catch (error) {
@@ -657,14 +654,14 @@ class S3Writer {
     body: Buffer,
     payloadHash: string,
     signedHeaders: Record<string, string>,
-    metadata: ObjectHeaders | undefined,
+    cacheControl: string | undefined,
   ): Promise<{ headers: Record<string, string>; body: string }> {
     const headers: Record<string, string> = { host: this.endpoint.host, 'content-length': String(body.length), ...signedHeaders };
     // Signed again on each try: the signature carries the time.
     this.signer.sign(await this.credentials(), method, path, query, headers, payloadHash);
-    if (metadata) {
+    if (cacheControl !== undefined) {
       // Not signed, as the SDK does not sign it: caches and proxies may rewrite Cache-Control.
-      headers['cache-control'] = metadata['cache-control'];
+      headers['cache-control'] = cacheControl;
     }
     const response = await this.pool.request(requestHead(method, query ? `${path}?${query}` : path, headers), body);
     const text = response.body.length > 0 ? response.body.toString('utf8') : '';
@@ -799,8 +796,7 @@ async function putLargeFile(
 ): Promise<UploadedObject> {
   const handle = await open(file.absolutePath, 'r');
   try {
-    const metadata = { 'content-type': object.contentType, 'cache-control': object.cacheControl };
-    const upload = { key: object.key, uploadId: await gate(s3.createMultipartUpload(object.key, metadata)) };
+    const upload = { key: object.key, uploadId: await gate(s3.createMultipartUpload(object)) };
     openMultipartUploads.add(upload);
     try {
       const { parts, crc32: whole, sha256 } = await uploadParts(s3, config, handle, file, upload, onBytes);
@@ -1222,13 +1218,12 @@ function explainFatal(error: unknown, config: Config): string | undefined {
       `  - AWS_REGION=${config.region} is the bucket's region`,
     ].join('\n');
   }
-  if (NETWORK_ERRORS.has(errorCode(error) ?? '')) {
-    const where = config.endpoint ?? `the S3 endpoint of ${config.region}`;
+  const code = errorCode(error) ?? '';
+  const where = config.endpoint ?? `the S3 endpoint of ${config.region}`;
+  if (NETWORK_ERRORS.has(code)) {
     return `Cannot reach ${where} (${describeError(error)}): check the build's network access${config.endpoint ? ' and AWS_ENDPOINT_URL(_S3)' : ''}.`;
   }
-  const code = errorCode(error) ?? '';
   if (TLS_ERRORS.has(code) || code.startsWith('ERR_TLS_')) {
-    const where = config.endpoint ?? `the S3 endpoint of ${config.region}`;
     return (
       `The TLS certificate of ${where} was not accepted (${code}: ${error instanceof Error ? error.message : String(error)}): check ` +
       `${config.endpoint ? 'AWS_ENDPOINT_URL(_S3) and ' : ''}the build's proxy; a private certificate authority goes in NODE_EXTRA_CA_CERTS.`
