@@ -56,6 +56,8 @@ const project = new typescript.TypeScriptProject({
     // test/: the AWS SDK's SigV4 signer and S3 key encoding, the reference s3-http.ts is checked against.
     '@smithy/signature-v4@^5.7.5',
     '@smithy/core@^3.41.1',
+    // test/: the SDK's credential chain and S3 endpoint rules, the uploader's shortcut (sdk-shortcut.ts) is checked against.
+    '@aws-sdk/client-s3@^3.1175.0',
     // test/: creates the roles doctor is checked against in moto.
     '@aws-sdk/client-iam@^3.1169.0',
     '@types/node@^20',

@@ -354,6 +354,16 @@ async function serve(handler: Parameters<typeof startRawServer>[0], timeoutMs = 
   return { server, pool };
 }
 
+/** Waits (up to 5 s) for `condition` to hold. */
+async function until(condition: () => boolean): Promise<void> {
+  for (const started = Date.now(); !condition(); ) {
+    if (Date.now() - started > 5000) {
+      throw new Error('timed out waiting for a condition');
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 function get(): string {
   return requestHead('GET', '/k', { host: 'test' });
 }
@@ -456,6 +466,30 @@ describe('ConnectionPool', () => {
     }
     expect(server.connections).toBe(1);
     expect(connectionsSeen).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('prepare() opens idle connections up to the count, which the next requests use instead of opening their own', async () => {
+    const connectionsSeen: number[] = [];
+    const { server, pool } = await serve(
+      answerEach((socket, request) => {
+        connectionsSeen.push(request.connection);
+        socket.write(OK);
+      }),
+    );
+    pool.prepare(3);
+    pool.prepare(2); // three are open: nothing more
+    await until(() => server.connections === 3);
+    const answers = await Promise.all([0, 1, 2].map(() => outcome(pool.request(get(), Buffer.alloc(0)))));
+    expect(answers).toEqual([0, 1, 2].map(() => ({ status: 200, body: 'ok' })));
+    expect(server.connections).toBe(3);
+    expect([...connectionsSeen].sort()).toEqual([0, 1, 2]);
+  });
+
+  it('prepare() before a server that refuses: the requests still fail as refused, not with a stale connection', async () => {
+    const { server, pool } = await serve(answerEach(always(OK)));
+    await server.close();
+    pool.prepare(2);
+    expect(await outcome(pool.request(get(), Buffer.alloc(0)))).toMatchObject({ code: 'ECONNREFUSED' });
   });
 
   it("reads S3's PutObject answer (no body, Content-Length: 0) and keeps the connection", async () => {
@@ -732,6 +766,8 @@ describe('ConnectionPool over TLS', () => {
     url: URL;
     /** Every request the server decrypted. */
     received: Buffer[];
+    /** Completed handshakes, how many of them resumed a session, and TCP connections accepted. */
+    handshakes: { full: number; resumed: number; tcp: number };
   }
 
   /** A self-signed certificate for `name`, written to `dir`. */
@@ -751,7 +787,9 @@ describe('ConnectionPool over TLS', () => {
   /** An HTTPS server on localhost answering every request with 200 "secure". */
   async function startTlsServer(credentials: { key: string; cert: string }): Promise<HttpsTestServer> {
     const received: Buffer[] = [];
+    const handshakes = { full: 0, resumed: 0, tcp: 0 };
     const tlsServer = createTlsServer(credentials, (socket) => {
+      handshakes[socket.isSessionReused() ? 'resumed' : 'full'] += 1;
       socket.on('error', () => undefined);
       void (async () => {
         for await (const request of requestsOn(socket)) {
@@ -762,21 +800,31 @@ describe('ConnectionPool over TLS', () => {
     });
     // Client handshake failures (the point of these tests) land here.
     tlsServer.on('tlsClientError', () => undefined);
+    tlsServer.on('connection', () => {
+      handshakes.tcp += 1;
+    });
     // Every address, so that "localhost" reaches it over IPv4 or IPv6.
     await new Promise<void>((resolve) => tlsServer.listen(0, resolve));
-    return { server: tlsServer, url: new URL(`https://localhost:${(tlsServer.address() as AddressInfo).port}/`), received };
+    return { server: tlsServer, url: new URL(`https://localhost:${(tlsServer.address() as AddressInfo).port}/`), received, handshakes };
   }
 
-  /** Runs one request through s3-http.ts in a new Node process that trusts `caFile`; returns what it printed. */
-  async function requestTrusting(caFile: string, url: URL): Promise<{ status?: number; body?: string; code?: string }> {
+  /**
+   * Runs one request through s3-http.ts in a new Node process that trusts `caFile`; returns what it printed.
+   * With `prepared`, the pool is asked to prepare that many connections first, and as many requests follow the first at once.
+   */
+  async function requestTrusting(caFile: string, url: URL, prepared = 0): Promise<{ status?: number; body?: string; code?: string }> {
     const script = join(caFile, '..', 'request.mts');
+    const head = `requestHead('GET', '/k', { host: ${JSON.stringify(url.host)} })`;
     writeFileSync(
       script,
       [
         `import { ConnectionPool, requestHead } from ${JSON.stringify(join(ROOT, 'templates', 'sample', 'src', 's3-http.ts'))};`,
         `const pool = new ConnectionPool(new URL(${JSON.stringify(url.href)}), 5000);`,
+        `pool.prepare(${prepared});`,
         `try {`,
-        `  const response = await pool.request(requestHead('GET', '/k', { host: ${JSON.stringify(url.host)} }), Buffer.alloc(0));`,
+        `  const response = await pool.request(${head}, Buffer.alloc(0));`,
+        `  await new Promise((resolve) => setTimeout(resolve, 200));`,
+        `  await Promise.all(Array.from({ length: ${prepared} }, () => pool.request(${head}, Buffer.alloc(0))));`,
         `  console.log(JSON.stringify({ status: response.status, body: response.body.toString() }));`,
         `} catch (error) {`,
         `  console.log(JSON.stringify({ code: error.code }));`,
@@ -830,6 +878,26 @@ describe('ConnectionPool over TLS', () => {
     const before = trusted.received.length;
     expect(await requestTrusting(caBundle, trusted.url)).toEqual({ status: 200, body: 'secure' });
     expect(trusted.received.length - before).toBe(1);
+  });
+
+  it('prepare() waits for the first TLS session, and the prepared connections resume it', async () => {
+    const before = { ...trusted.handshakes };
+    expect(await requestTrusting(caBundle, trusted.url, 4)).toEqual({ status: 200, body: 'secure' });
+    // The first connection's full handshake, then 3 prepared connections and none opened on demand.
+    const { full, resumed, tcp } = trusted.handshakes;
+    expect({ full: full - before.full, resumed: resumed - before.resumed, tcp: tcp - before.tcp }).toEqual({ full: 1, resumed: 3, tcp: 4 });
+  });
+
+  it('prepare() opens nothing while no TLS session has come (an untrusted server)', async () => {
+    const before = { ...trusted.handshakes };
+    const untrusting = new ConnectionPool(trusted.url, 5000);
+    try {
+      untrusting.prepare(4);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(trusted.handshakes).toEqual(before);
+    } finally {
+      untrusting.destroy();
+    }
   });
 
   it("refuses a trusted certificate issued for another host name", async () => {

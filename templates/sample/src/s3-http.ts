@@ -369,8 +369,9 @@ class Connection {
 }
 
 /**
- * Keep-alive connections to one endpoint, opened on demand: the caller
- * bounds how many requests are in flight, and so how many connections exist.
+ * Keep-alive connections to one endpoint, opened on demand or ahead with
+ * prepare(): the caller bounds how many requests are in flight, and so how
+ * many connections exist.
  */
 export class ConnectionPool {
   private readonly idle: Connection[] = [];
@@ -379,6 +380,8 @@ export class ConnectionPool {
   private readonly tls: boolean;
   /** The last TLS session the server offered: new connections resume it instead of a full handshake. */
   private tlsSession: Buffer | undefined;
+  /** prepare()'s count, kept over TLS until the first session arrives. */
+  private prepareOnSession = 0;
 
   constructor(
     private readonly endpoint: URL,
@@ -405,8 +408,27 @@ export class ConnectionPool {
     }
   }
 
+  /**
+   * Opens idle connections until `count` are open, for requests about to
+   * come: each then finds its connection established, instead of waiting for
+   * TCP (and TLS) only once its body is ready. Over TLS this waits for the
+   * first session, so that these connections resume it rather than each
+   * doing a full handshake; if none ever comes (a failed handshake), none
+   * are opened.
+   */
+  prepare(count: number): void {
+    if (this.tls && !this.tlsSession) {
+      this.prepareOnSession = count;
+      return;
+    }
+    while (this.open.size < count) {
+      this.idle.push(this.connect());
+    }
+  }
+
   /** Closes every connection, so that the process can exit. */
   destroy(): void {
+    this.prepareOnSession = 0;
     for (const connection of this.open) {
       connection.destroy();
     }
@@ -421,6 +443,10 @@ export class ConnectionPool {
       }
       this.open.delete(connection); // closed by the server while idle
     }
+    return this.connect();
+  }
+
+  private connect(): Connection {
     const host = this.endpoint.hostname.replace(/^\[|\]$/g, '');
     const socket = this.tls
       ? tlsConnect({ host, port: this.port, servername: isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], session: this.tlsSession })
@@ -428,6 +454,9 @@ export class ConnectionPool {
     if (this.tls) {
       socket.on('session', (session: Buffer) => {
         this.tlsSession = session;
+        const waiting = this.prepareOnSession;
+        this.prepareOnSession = 0;
+        this.prepare(waiting);
       });
     }
     const connection = new Connection(socket, this.timeoutMs);

@@ -3,9 +3,9 @@
  *
  * It runs inside `docker build`, in the step that mounts the upload role's
  * short-lived credentials as a BuildKit secret. It reads its configuration
- * from the environment only (the Dockerfile turns build args into env), lets
- * the AWS SDK's default credential chain find the secret through
- * AWS_SHARED_CREDENTIALS_FILE, and writes a manifest of what it uploaded.
+ * from the environment only (the Dockerfile turns build args into env), finds
+ * the secret through AWS_SHARED_CREDENTIALS_FILE as the AWS SDK's default
+ * credential chain would, and writes a manifest of what it uploaded.
  *
  * Exit codes: 0 all files uploaded, 1 an upload failed, 2 configuration error.
  *
@@ -18,14 +18,15 @@
  * This file is yours: edit it freely, the generator does not overwrite it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { type FileHandle, open, readdir, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 import { ConnectionPool, type Credentials, SigV4, UNSIGNED_PAYLOAD, encodeKey, requestHead, uriEncode } from './s3-http.js';
+import { plainCredentials, plainEndpoint } from './sdk-shortcut.js';
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -159,7 +160,7 @@ function readKnob({ name, fallback, min, max }: Knob): number {
 
 /**
  * AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL (service-specific first, as the
- * SDK reads them): validated early, handed to the SDK's endpoint rules, and
+ * SDK reads them): validated early, handed to the S3 endpoint rules, and
  * a switch to path-style addressing, which local emulators (moto, MinIO,
  * LocalStack) need because `<bucket>.127.0.0.1` does not resolve.
  */
@@ -373,14 +374,61 @@ interface FatalError {
 /** Idle time on the socket, not the request's duration: a stalled connection fails and is retried instead of hanging the build. */
 const REQUEST_TIMEOUT_MS = 60_000;
 
+/** Where the requests go, and the credentials they are signed with. */
+interface Access {
+  endpoint: URL;
+  credentials: () => Promise<Credentials>;
+  /** For the log: where the credentials come from. */
+  source: string;
+  close(): void;
+}
+
 /**
- * The AWS SDK's S3 client, for two things only: the credentials of its
- * default chain (which reads AWS_SHARED_CREDENTIALS_FILE, where the
+ * The credentials and endpoint of the AWS SDK's rules: its default
+ * credential chain (which reads AWS_SHARED_CREDENTIALS_FILE, where the
  * Dockerfile points at the BuildKit secret, and refreshes credentials that
- * expire) and its endpoint rules. It sends no request: S3Writer does.
+ * expire) and its S3 endpoint rules (virtual-hosted or path-style, FIPS,
+ * dual-stack). In the plain cases (see sdk-shortcut.ts: static keys, no
+ * profile settings, a bucket name without dots) both answers are known
+ * without loading the SDK; otherwise its S3 client is loaded for them. That
+ * client sends no request: S3Writer does.
  */
-function createClient(config: Config): S3Client {
-  return new S3Client({ region: config.region, forcePathStyle: config.endpoint !== undefined });
+async function resolveAccess(config: Config): Promise<Access> {
+  const readText = (file: string): string | undefined => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
+  const plain = plainCredentials(process.env, readText);
+  const endpoint = plainEndpoint({ bucket: config.bucket, region: config.region, endpoint: config.endpoint }, process.env, readText);
+  if (plain && endpoint) {
+    const { credentials } = plain;
+    return { endpoint, credentials: async () => credentials, source: plain.source, close: () => undefined };
+  }
+  const { S3Client } = await import('@aws-sdk/client-s3');
+  const client: S3Client = new S3Client({ region: config.region, forcePathStyle: config.endpoint !== undefined });
+  try {
+    const resolved = client.config.endpointProvider({
+      Bucket: config.bucket,
+      Region: config.region,
+      ForcePathStyle: config.endpoint !== undefined,
+      Endpoint: config.endpoint,
+      UseFIPS: await client.config.useFipsEndpoint(),
+      UseDualStack: await client.config.useDualstackEndpoint(),
+      Accelerate: false,
+    });
+    return {
+      endpoint: new URL(resolved.url.href),
+      credentials: () => client.config.credentials(),
+      source: "the AWS SDK's default credential chain",
+      close: () => client.destroy(),
+    };
+  } catch (error) {
+    client.destroy();
+    throw error;
+  }
 }
 
 /**
@@ -522,8 +570,8 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 /**
  * Every request of the upload: PutObject, and CreateMultipartUpload,
  * UploadPart, CompleteMultipartUpload and AbortMultipartUpload, signed with
- * SigV4 (s3-http.ts) using the credentials of the SDK's default chain (cached
- * by the SDK and refreshed before they expire), sent over keep-alive
+ * SigV4 (s3-http.ts) with the credentials resolveAccess() found (from the
+ * SDK, they are cached by it and refreshed before they expire), sent over keep-alive
  * connections of their own. Each file's bytes go with their CRC32 in a signed header.
  *
  * Retries follow the SDK's standard mode: up to UPLOAD_MAX_ATTEMPTS tries
@@ -543,20 +591,14 @@ class S3Writer {
     private readonly maxAttempts: number,
   ) {}
 
-  /** Resolves the bucket's endpoint once, with the SDK's own endpoint rules (virtual-hosted or path-style, FIPS, dual-stack). */
-  static async create(client: S3Client, config: Config): Promise<S3Writer> {
-    const resolved = client.config.endpointProvider({
-      Bucket: config.bucket,
-      Region: config.region,
-      ForcePathStyle: config.endpoint !== undefined,
-      Endpoint: config.endpoint,
-      UseFIPS: await client.config.useFipsEndpoint(),
-      UseDualStack: await client.config.useDualstackEndpoint(),
-      Accelerate: false,
-    });
-    const endpoint = new URL(resolved.url.href);
-    const credentials = (): Promise<Credentials> => client.config.credentials();
+  static create(access: Access, config: Config): S3Writer {
+    const { endpoint, credentials } = access;
     return new S3Writer(endpoint, new ConnectionPool(endpoint, REQUEST_TIMEOUT_MS), new SigV4(config.region), credentials, config.maxAttempts);
+  }
+
+  /** Opens the connections that `requests` requests in flight will use, ahead of them (see ConnectionPool.prepare). */
+  prepareConnections(requests: number): void {
+    this.pool.prepare(requests);
   }
 
   /** PutObject: `body` as `object`, with its CRC32 (base64), Content-Type and Cache-Control; returns the ETag. */
@@ -1068,6 +1110,18 @@ class Schedule {
   }
 }
 
+/** How many requests the lanes will have in flight at most: one per small file, up to UPLOAD_QUEUE_SIZE parts per large one. */
+function requestsInFlight(config: Config, files: readonly LocalFile[]): number {
+  let requests = 0;
+  for (const file of files) {
+    requests += file.size > config.partSize ? Math.min(config.queueSize, Math.ceil(file.size / partSizeFor(config, file.size))) : 1;
+    if (requests >= config.concurrency) {
+      return config.concurrency;
+    }
+  }
+  return requests;
+}
+
 async function uploadAll(
   s3: S3Writer,
   config: Config,
@@ -1143,7 +1197,10 @@ async function uploadAll(
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(config.concurrency, files.length) }, (_, index) => lane(index)));
+  const lanes = Array.from({ length: Math.min(config.concurrency, files.length) }, (_, index) => lane(index));
+  // Connections for the lanes open while the first request is on its way.
+  s3.prepareConnections(requestsInFlight(config, files));
+  await Promise.all(lanes);
   return result;
 }
 
@@ -1312,12 +1369,13 @@ async function main(): Promise<number> {
       `${config.concurrency} requests at a time, multipart above ${config.partSize / MiB} MiB`,
   );
 
-  const client = createClient(config);
+  const access = await resolveAccess(config);
+  console.log(`credentials: ${access.source}; endpoint: ${access.endpoint.href}`);
   const progress = new Progress(files.length, totalBytes);
   let result: RunResult;
   let s3: S3Writer | undefined;
   try {
-    s3 = await S3Writer.create(client, config);
+    s3 = S3Writer.create(access, config);
     abortOpenUploadsOnSignal(s3);
     progress.start(config.progressSeconds);
     result = await uploadAll(s3, config, files, progress);
@@ -1326,7 +1384,7 @@ async function main(): Promise<number> {
     flushLog();
     // Close keep-alive sockets so the process can exit.
     s3?.close();
-    client.destroy();
+    access.close();
   }
 
   if (result.fatal || result.failed.length > 0) {
