@@ -60,15 +60,16 @@ async function main() {
   const data = WORKLOADS.map((workload) => ({ workload, dir: generate(workload) }));
 
   for (const layout of LAYOUTS) {
-    const rows = await measureLayout(layout, { tools, node, loadgen, project, data });
+    const { rows, quiesced } = await measureLayout(layout, { tools, node, loadgen, project, data });
     console.log(`layout ${layout.name}: ${layout.description}`);
     printTable(rows);
+    console.log(`MinIO idle before each run: waited ${median(quiesced).toFixed(2)} s (median), ${Math.max(...quiesced).toFixed(2)} s at most`);
     console.log(`load average after: ${formatLoad(loadavg())}; median of ${RUNS} runs per cell\n`);
   }
   rmSync(join(work, 'data'), { recursive: true, force: true });
 }
 
-/** Runs every workload and contender against a MinIO started for `layout`; returns one row per cell. */
+/** Runs every workload and contender against a MinIO started for `layout`; returns one row per cell, and the waits for an idle MinIO. */
 async function measureLayout(layout, { tools, node, loadgen, project, data }) {
   const server = await startMinio(tools, layout);
   const { endpoint } = server;
@@ -130,6 +131,8 @@ async function measureLayout(layout, { tools, node, loadgen, project, data }) {
   ];
 
   const rows = [];
+  // Seconds each measured run waited for MinIO to finish the work the previous one left (deleting).
+  const quiesced = [];
   try {
     for (const { workload, dir } of data) {
       const measured = new Map(contenders.map((contender) => [contender.name, []]));
@@ -139,6 +142,7 @@ async function measureLayout(layout, { tools, node, loadgen, project, data }) {
           const contender = contenders[(run + k) % contenders.length];
           const prefix = `${workload.dir}/${slug(contender.name)}/${run}/`;
           const attempts = contender.command(dir, prefix, workload).map((step) => {
+            quiesced.push(waitUntilIdle(server.process.pid));
             const result = timed(contender.name, pinned(step, layout.client, tools), server.process.pid);
             const uploaded = s5cmdCount(tools.s5cmd, endpoint, peerEnv, step.prefix);
             if (uploaded !== workload.files) {
@@ -164,7 +168,28 @@ async function measureLayout(layout, { tools, node, loadgen, project, data }) {
   } finally {
     await stopMinio(server);
   }
-  return rows;
+  return { rows, quiesced };
+}
+
+/**
+ * Waits until MinIO has been idle (at most one clock tick of CPU per 50 ms) for 300 ms, up to 20 s,
+ * so that work it may still be doing in the background is not charged to the next measured run.
+ * Returns the seconds waited.
+ */
+function waitUntilIdle(pid) {
+  const started = process.hrtime.bigint();
+  const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
+  let quietSince = elapsed();
+  let ticks = processTicks(pid);
+  while (elapsed() - quietSince < 0.3 && elapsed() < 20) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50);
+    const now = processTicks(pid);
+    if (now - ticks > 1) {
+      quietSince = elapsed();
+    }
+    ticks = now;
+  }
+  return elapsed();
 }
 
 function printTable(rows) {
