@@ -419,6 +419,8 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       });
       expect(built.code, output(built)).toBe(0);
       expect(built.stdout + built.stderr).toMatch(/uploading \d+ files/);
+      // The plain case the Dockerfile sets up: the secret's keys read without loading the SDK.
+      expect(built.stdout + built.stderr).toContain(`credentials: static keys in the [default] profile of /run/secrets/${SECRET_ID}; endpoint: `);
     });
     await step(`${scenario.label}: 5 objects in the bucket`, async () => {
       // Each PUT was made with role B's session while moto's IAM checks were on.
