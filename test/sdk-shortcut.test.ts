@@ -73,14 +73,23 @@ async function sdkEndpoint(bucket: string, region: string, endpoint: string | un
 
 const noFiles: Environment = { HOME: '/nonexistent-home', AWS_CONFIG_FILE: '/nonexistent/config' };
 
-// Every partition's regions as of the SDK's partition table, and names shaped like future ones.
+/**
+ * Every region the installed SDK's partition table lists (read from its source, as it exports no
+ * list), so that a region added to any partition is checked as soon as the SDK knows it.
+ */
+function sdkRegions(): string[] {
+  const source = readFileSync(require.resolve('@aws-sdk/core/client'), 'utf8');
+  const table = source.slice(source.indexOf('const partitionsInfo'), source.indexOf('let selectedPartitionsInfo'));
+  return [...table.matchAll(/"([a-z]{2,}(?:-[a-z0-9]+)+)": \{/g)].map((match) => match[1] as string);
+}
+
+// The SDK's regions, and names shaped like future ones or like mistakes.
 const REGIONS = [
-  'us-east-1', 'us-east-2', 'us-west-1', 'us-west-2', 'eu-west-1', 'eu-central-1', 'eu-central-2', 'eu-south-2', 'eu-north-1',
-  'ap-northeast-1', 'ap-northeast-3', 'ap-southeast-5', 'ap-east-2', 'ap-south-2', 'sa-east-1', 'ca-central-1', 'ca-west-1',
-  'me-central-1', 'me-south-1', 'af-south-1', 'il-central-1', 'mx-central-1',
-  'cn-north-1', 'cn-northwest-1', 'us-gov-west-1', 'us-gov-east-1', 'us-iso-east-1', 'us-iso-west-1', 'us-isob-east-1',
-  'us-isob-west-1', 'eu-isoe-west-1', 'us-isof-south-1', 'us-isof-east-1', 'eusc-de-east-1', 'eusc-de-west-1',
-  'us-future-9', 'eu-sovereign-1', 'xx-east-1', 'aws-global', 'us-east-1-fips', 'fips-us-east-1', 'us-east', 'ap-northeast-1a',
+  ...new Set([
+    ...sdkRegions(),
+    'us-future-9', 'eu-sovereign-1', 'eusc-de-west-1', 'us-gov-central-1', 'cn-south-1', 'xx-east-1', 'us-east-1-fips',
+    'fips-us-east-1', 'us-east', 'ap-northeast-1a',
+  ]),
 ];
 const BUCKETS = [
   'my-site', 'abc', 'a'.repeat(63), 'a'.repeat(64), 'ab', 'my.site', 'my..site', '1-2-3', '192.168.1.1', 'xn--abc', 'sthree-bucket',
@@ -94,6 +103,12 @@ const ENDPOINTS = [
 ];
 
 describe('plainEndpoint', () => {
+  it("reads the SDK's region table (the matrix below depends on it)", () => {
+    const regions = sdkRegions();
+    expect(regions.length).toBeGreaterThan(40);
+    expect(regions).toEqual(expect.arrayContaining(['us-east-1', 'ap-northeast-1', 'cn-north-1', 'us-gov-west-1', 'eusc-de-east-1']));
+  });
+
   it('agrees with the SDK on every answer it gives, for every region, bucket shape and endpoint above', async () => {
     let answered = 0;
     for (const region of REGIONS) {
