@@ -360,7 +360,7 @@ async function until(condition: () => boolean): Promise<void> {
     if (Date.now() - started > 5000) {
       throw new Error('timed out waiting for a condition');
     }
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await delay(5);
   }
 }
 
@@ -893,7 +893,7 @@ describe('ConnectionPool over TLS', () => {
     const untrusting = new ConnectionPool(trusted.url, 5000);
     try {
       untrusting.prepare(4);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await delay(200);
       expect(trusted.handshakes).toEqual(before);
     } finally {
       untrusting.destroy();
