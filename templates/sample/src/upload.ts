@@ -23,8 +23,6 @@ import { type FileHandle, open, readdir, realpath, stat, writeFile } from 'node:
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 
-import type { S3Client } from '@aws-sdk/client-s3';
-
 import { ConnectionPool, type Credentials, SigV4, UNSIGNED_PAYLOAD, encodeKey, requestHead, uriEncode } from './s3-http.js';
 import { plainCredentials, plainEndpoint } from './sdk-shortcut.js';
 
@@ -408,7 +406,7 @@ async function resolveAccess(config: Config): Promise<Access> {
     return { endpoint, credentials: async () => credentials, source: plain.source, close: () => undefined };
   }
   const { S3Client } = await import('@aws-sdk/client-s3');
-  const client: S3Client = new S3Client({ region: config.region, forcePathStyle: config.endpoint !== undefined });
+  const client = new S3Client({ region: config.region, forcePathStyle: config.endpoint !== undefined });
   try {
     const resolved = client.config.endpointProvider({
       Bucket: config.bucket,
