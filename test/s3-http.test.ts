@@ -485,6 +485,27 @@ describe('ConnectionPool', () => {
     expect([...connectionsSeen].sort()).toEqual([0, 1, 2]);
   });
 
+  it('firstSent settles once the first request has been written, before its answer comes', async () => {
+    let answer: (() => void) | undefined;
+    const { pool } = await serve(
+      answerEach((socket) => {
+        answer = () => socket.write(OK);
+      }),
+    );
+    let sent = false;
+    void pool.firstSent.then(() => {
+      sent = true;
+    });
+    await delay(50);
+    expect(sent).toBe(false);
+    const body = Buffer.alloc(256 * 1024, 1);
+    const response = pool.request(put(body), body);
+    await until(() => answer !== undefined); // the server has read the whole request
+    await until(() => sent);
+    answer?.();
+    expect(await outcome(response)).toEqual({ status: 200, body: 'ok' });
+  });
+
   it('prepare() before a server that refuses: the requests still fail as refused, not with a stale connection', async () => {
     const { server, pool } = await serve(answerEach(always(OK)));
     await server.close();
@@ -812,7 +833,7 @@ describe('ConnectionPool over TLS', () => {
    * Runs one request through s3-http.ts in a new Node process that trusts `caFile`; returns what it printed.
    * With `prepared`, the pool is asked to prepare that many connections first, and as many requests follow the first at once.
    */
-  async function requestTrusting(caFile: string, url: URL, prepared = 0): Promise<{ status?: number; body?: string; code?: string }> {
+  async function requestTrusting(caFile: string, url: URL, prepared = 0): Promise<{ status?: number; body?: string; code?: string; tlsLoaded?: boolean }> {
     const script = join(caFile, '..', 'request.mts');
     const head = `requestHead('GET', '/k', { host: ${JSON.stringify(url.host)} })`;
     writeFileSync(
@@ -825,7 +846,8 @@ describe('ConnectionPool over TLS', () => {
         `  const response = await pool.request(${head}, Buffer.alloc(0));`,
         `  await new Promise((resolve) => setTimeout(resolve, 200));`,
         `  await Promise.all(Array.from({ length: ${prepared} }, () => pool.request(${head}, Buffer.alloc(0))));`,
-        `  console.log(JSON.stringify({ status: response.status, body: response.body.toString() }));`,
+        `  const tlsLoaded = process.moduleLoadList.includes('NativeModule tls');`,
+        `  console.log(JSON.stringify({ status: response.status, body: response.body.toString(), tlsLoaded }));`,
         `} catch (error) {`,
         `  console.log(JSON.stringify({ code: error.code }));`,
         `} finally {`,
@@ -839,7 +861,7 @@ describe('ConnectionPool over TLS', () => {
       cwd: ROOT,
       env: { ...process.env, NODE_EXTRA_CA_CERTS: caFile },
     });
-    return JSON.parse(stdout.trim()) as { status?: number; body?: string; code?: string };
+    return JSON.parse(stdout.trim()) as { status?: number; body?: string; code?: string; tlsLoaded?: boolean };
   }
 
   beforeAll(async () => {
@@ -876,16 +898,25 @@ describe('ConnectionPool over TLS', () => {
 
   it('talks to the server once its certificate is trusted (the control for the test above)', async () => {
     const before = trusted.received.length;
-    expect(await requestTrusting(caBundle, trusted.url)).toEqual({ status: 200, body: 'secure' });
+    expect(await requestTrusting(caBundle, trusted.url)).toEqual({ status: 200, body: 'secure', tlsLoaded: true });
     expect(trusted.received.length - before).toBe(1);
   });
 
   it('prepare() waits for the first TLS session, and the prepared connections resume it', async () => {
     const before = { ...trusted.handshakes };
-    expect(await requestTrusting(caBundle, trusted.url, 4)).toEqual({ status: 200, body: 'secure' });
+    expect(await requestTrusting(caBundle, trusted.url, 4)).toEqual({ status: 200, body: 'secure', tlsLoaded: true });
     // The first connection's full handshake, then 3 prepared connections and none opened on demand.
     const { full, resumed, tcp } = trusted.handshakes;
     expect({ full: full - before.full, resumed: resumed - before.resumed, tcp: tcp - before.tcp }).toEqual({ full: 1, resumed: 3, tcp: 4 });
+  });
+
+  it('does not load node:tls for an http endpoint (the https requests above do load it)', async () => {
+    const plain = await startRawServer(answerEach(always(OK)));
+    try {
+      expect(await requestTrusting(caBundle, plain.url)).toEqual({ status: 200, body: 'ok', tlsLoaded: false });
+    } finally {
+      await plain.close();
+    }
   });
 
   it('prepare() opens nothing while no TLS session has come (an untrusted server)', async () => {

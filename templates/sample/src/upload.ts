@@ -458,14 +458,38 @@ class LaneBuffer {
 }
 
 /**
+ * A lane's side of the run's first request, which goes alone: if the
+ * credentials, bucket or endpoint are wrong, that is one failed request
+ * (with its retries) rather than one per lane.
+ */
+interface FirstRequest {
+  /** Resolves when the lane may send: false when the run has stopped. */
+  ready(): Promise<boolean>;
+  /** Wraps each request: the first one's answer lets the other lanes send, and an error no file can get past stops the run. */
+  gate<T>(request: Promise<T>): Promise<T>;
+}
+
+/**
  * A file no larger than one part goes as one PUT from memory (a Buffer body
  * can be sent again on a retry), with its CRC32 in a signed
  * x-amz-checksum-crc32 header: S3 rejects a body that does not match it.
+ * The file is read and checksummed before the lane's turn comes (see
+ * FirstRequest); undefined when the run stopped meanwhile.
  */
-async function putSmallFile(s3: S3Writer, config: Config, file: LocalFile, object: ObjectMetadata, lane: LaneBuffer): Promise<UploadedObject> {
+async function putSmallFile(
+  s3: S3Writer,
+  config: Config,
+  file: LocalFile,
+  object: ObjectMetadata,
+  lane: LaneBuffer,
+  first: FirstRequest,
+): Promise<UploadedObject | undefined> {
   const body = await readWhole(file, lane.forFile(file.size));
   const checksum = crc32Base64(crc32(body));
-  const etag = await s3.putObject(object, body, checksum);
+  if (!(await first.ready())) {
+    return undefined;
+  }
+  const etag = await first.gate(s3.putObject(object, body, checksum));
   const sha256 = config.sha256 ? createHash('sha256').update(body).digest('hex') : undefined;
   return { ...object, size: body.length, crc32: checksum, ...(sha256 && { sha256 }), etag };
 }
@@ -592,6 +616,11 @@ class S3Writer {
   static create(access: Access, config: Config): S3Writer {
     const { endpoint, credentials } = access;
     return new S3Writer(endpoint, new ConnectionPool(endpoint, REQUEST_TIMEOUT_MS), new SigV4(config.region), credentials, config.maxAttempts);
+  }
+
+  /** Settles once the first request's bytes have been handed to the network (see ConnectionPool.firstSent). */
+  firstRequestSent(): Promise<void> {
+    return this.pool.firstSent;
   }
 
   /** Opens the connections that `requests` requests in flight will use, ahead of them (see ConnectionPool.prepare). */
@@ -831,12 +860,15 @@ async function putLargeFile(
   config: Config,
   file: LocalFile,
   object: ObjectMetadata,
-  gate: <T>(request: Promise<T>) => Promise<T>,
+  first: FirstRequest,
   onBytes: (bytes: number) => void,
-): Promise<UploadedObject> {
+): Promise<UploadedObject | undefined> {
+  if (!(await first.ready())) {
+    return undefined;
+  }
   const handle = await open(file.absolutePath, 'r');
   try {
-    const upload = { key: object.key, uploadId: await gate(s3.createMultipartUpload(object)) };
+    const upload = { key: object.key, uploadId: await first.gate(s3.createMultipartUpload(object)) };
     openMultipartUploads.add(upload);
     try {
       const { parts, crc32: whole, sha256 } = await uploadParts(s3, config, handle, file, upload, onBytes);
@@ -1130,9 +1162,8 @@ async function uploadAll(
   const schedule = new Schedule(files, config);
   let stopping = false;
 
-  // The first request goes alone. If the credentials, bucket or endpoint are
-  // wrong, that is one failed request (with its retries) rather than one per
-  // lane. For a multipart upload the first request is CreateMultipartUpload.
+  // The first request goes alone (see FirstRequest). For a multipart upload
+  // it is CreateMultipartUpload.
   let firstSettled: () => void = () => undefined;
   const first = new Promise<void>((resolve) => {
     firstSettled = resolve;
@@ -1150,12 +1181,26 @@ async function uploadAll(
     }
   };
 
-  const uploadOne = async (file: LocalFile, large: boolean, buffer: LaneBuffer): Promise<void> => {
+  // The first lane sends at once; every other lane waits for the first
+  // request's answer, but only to send: it reads and checksums its file meanwhile.
+  const firstLane: FirstRequest = { ready: async () => !stopping, gate };
+  const otherLanes: FirstRequest = {
+    ready: async () => {
+      await first;
+      return !stopping;
+    },
+    gate,
+  };
+
+  const uploadOne = async (file: LocalFile, large: boolean, buffer: LaneBuffer, turn: FirstRequest): Promise<void> => {
     const object = metadata(config, file);
     try {
       const uploaded = large
-        ? await putLargeFile(s3, config, file, object, gate, (bytes) => progress.addBytes(bytes))
-        : await gate(putSmallFile(s3, config, file, object, buffer));
+        ? await putLargeFile(s3, config, file, object, turn, (bytes) => progress.addBytes(bytes))
+        : await putSmallFile(s3, config, file, object, buffer, turn);
+      if (!uploaded) {
+        return; // Not sent: the first request stopped the run.
+      }
       if (!large) {
         progress.addBytes(uploaded.size);
       }
@@ -1183,21 +1228,23 @@ async function uploadAll(
   // left to settle rather than cut off: destroying their connections would
   // only make them retry on a reset connection, which is the storm we want
   // to avoid (a multipart upload cut off this way still aborts itself).
-  const lane = async (index: number): Promise<void> => {
-    if (index > 0) {
-      await first;
-    }
+  const lane = async (turn: FirstRequest): Promise<void> => {
     const buffer = new LaneBuffer();
     for (let job = schedule.take(); job && !stopping; job = schedule.take()) {
-      await uploadOne(job.file, job.large, buffer);
+      await uploadOne(job.file, job.large, buffer, turn);
       if (job.large) {
         schedule.doneLarge();
       }
     }
   };
-  const lanes = Array.from({ length: Math.min(config.concurrency, files.length) }, (_, index) => lane(index));
-  // Connections for the lanes open while the first request is on its way.
+  const lanes = [lane(firstLane)];
+  // The other lanes, and the connections they will use, start once the first
+  // request has gone out (or failed), so that they do not hold it up.
+  await Promise.race([s3.firstRequestSent(), first]);
   s3.prepareConnections(requestsInFlight(config, files));
+  for (let index = 1; index < Math.min(config.concurrency, files.length); index++) {
+    lanes.push(lane(otherLanes));
+  }
   await Promise.all(lanes);
   return result;
 }
