@@ -18,8 +18,8 @@
  * This file is yours: edit it freely, the generator does not overwrite it.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { type FileHandle, open, readdir, realpath, stat, writeFile } from 'node:fs/promises';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { type FileHandle, open, realpath, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 
@@ -227,7 +227,8 @@ async function resolveUploadDir(uploadDir: string): Promise<string> {
  * keys, are built as the walk goes rather than computed back from each path.
  */
 async function walk(root: string, dir: string, relativeDir: string, files: LocalFile[]): Promise<void> {
-  const entries = await readdir(dir, { withFileTypes: true });
+  // Synchronous, as localFile()'s stat: nothing else runs while the files are listed.
+  const entries = readdirSync(dir, { withFileTypes: true });
   // Sorted, so that logs and the manifest are stable from build to build.
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
