@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { testEnvironment } from './test/support/npm-before.mts';
 
 // The end-to-end suite (npm run test:e2e): separate from `vitest run`, whose config includes
 // test/**/*.test.ts only.
@@ -8,5 +9,7 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 900_000,
     fileParallelism: false,
+    // See test/support/npm-before.mts: the registry CI reaches is a partial mirror.
+    env: testEnvironment,
   },
 });
