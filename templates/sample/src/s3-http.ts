@@ -1,8 +1,8 @@
 /**
  * Signed S3 requests without the AWS SDK's client: SigV4 signing and a pool
  * of keep-alive HTTP/1.1 connections. `upload.ts` sends every request
- * through this file; the SDK still provides the credentials and the bucket's
- * endpoint.
+ * through this file; the credentials and the bucket's endpoint come from
+ * `sdk-shortcut.ts` in the plain cases, and from the SDK otherwise.
  *
  * Why not the SDK client, or node:http: for a small file, the SDK's
  * middleware stack (endpoint rules, serializers, retry bookkeeping) and
