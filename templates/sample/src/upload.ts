@@ -1243,11 +1243,33 @@ async function uploadAll(
   // request has gone out (or failed), so that they do not hold it up.
   await Promise.race([s3.firstRequestSent(), first]);
   s3.prepareConnections(requestsInFlight(config, files));
-  for (let index = 1; index < Math.min(config.concurrency, files.length); index++) {
+  // A lane starting reads and checksums its first file at once, up to a few
+  // ms each. Started all in one go they would keep the first answer waiting
+  // unread, then send only once the last had read: so one lane per turn of
+  // the event loop until the answer has come, and after it each lane in a
+  // task of its own, whose request goes out before the next lane reads.
+  let answered = false;
+  void first.then(() => {
+    answered = true;
+  });
+  const laneCount = Math.min(config.concurrency, files.length);
+  let started = 1;
+  for (; started < laneCount && !answered; started++) {
     lanes.push(lane(otherLanes));
+    await nextTurn();
   }
+  const rest = Array.from({ length: laneCount - started }, () => nextTurn().then(() => void lanes.push(lane(otherLanes))));
+  await Promise.all(rest);
   await Promise.all(lanes);
   return result;
+}
+
+/**
+ * Resolves in the check phase of the event loop, after pending I/O; the
+ * promise jobs queued meanwhile run before the next such callback.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 // ---------------------------------------------------------------------------
