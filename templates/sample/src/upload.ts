@@ -1469,6 +1469,11 @@ async function main(): Promise<number> {
 main().then(
   (code) => {
     process.exitCode = code;
+    // Everything is closed and written: exiting here saves the runtime's
+    // teardown (about 4 ms), unless output is still queued for a slow reader.
+    if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) {
+      process.exit();
+    }
   },
   (error: unknown) => {
     if (error instanceof ConfigError) {
