@@ -282,6 +282,30 @@ describe('upload script under faults', () => {
     expect(faults().requests.some((request) => request.method === 'DELETE' && request.url.includes('uploadId='))).toBe(true);
     expect(await incompleteUploads()).toEqual([]);
   }, 120_000);
+  it('a file that changes between a try and its retry fails, named, instead of going up with other bytes', async () => {
+    // The first try's buffer went back to the pool once the socket had taken it, so the retry reads
+    // the file again: it must find the bytes whose CRC32 the first try declared, or stop.
+    const dir = join(work, 'changing');
+    const page = join(dir, 'page.html');
+    writeFile(page, 'a'.repeat(5000));
+    writeFile(join(dir, 'other.txt'), 'unchanged');
+    let changed = false;
+    faults().reset((request) => {
+      if (isPut(request) && request.url.endsWith('/page.html') && !changed) {
+        changed = true;
+        writeFileSync(page, 'b'.repeat(5000));
+        return SLOW_DOWN;
+      }
+      return FORWARD;
+    });
+    const result = await runUpload({ S3_PREFIX: 'changing', UPLOAD_DIR: dir, UPLOAD_MANIFEST: join(work, 'changing-manifest.json') });
+
+    expect(result.code, describeRun(result)).toBe(1);
+    expect(result.stderr).toContain('FAILED changing/page.html: Error: page.html changed while it was being uploaded');
+    expect(result.stderr).toContain('1 of 2 files were not uploaded; no manifest was written.');
+    // The changed bytes never went out: the one PUT of page.html was the throttled first try.
+    expect(faults().requests.filter((request) => request.url.endsWith('/page.html'))).toHaveLength(1);
+  }, 120_000);
 });
 
 describe('upload script with bad credentials fails fast, without a retry storm', () => {

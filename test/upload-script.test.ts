@@ -269,6 +269,40 @@ describe('upload script', () => {
     expect(uploads.Uploads ?? []).toEqual([]);
   }, 60_000);
 
+  it('files read whole go through a few shared buffers: 32 requests in flight do not hold 32 files in memory', async () => {
+    const dir = join(work, 'many-mib');
+    const files = Array.from({ length: 48 }, (_, i) => [`page-${i}.bin`, randomBytes(MiB)] as const);
+    for (const [name, data] of files) {
+      writeFile(join(dir, name), data);
+    }
+    // The uploader's peak resident memory, as the process itself measures it when it exits.
+    const reportPeak = join(work, 'report-peak-rss.mjs');
+    writeFile(reportPeak, "process.on('exit', () => process.stderr.write(`peak-rss-kib ${process.resourceUsage().maxRSS}\\n`));\n");
+    const peakKib = async (concurrency: string): Promise<number> => {
+      const env = isolatedEnv({
+        S3_BUCKET: BUCKET,
+        AWS_REGION: REGION,
+        AWS_ENDPOINT_URL: s3().endpoint,
+        AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
+        S3_PREFIX: `many-mib-${concurrency}`,
+        UPLOAD_DIR: dir,
+        UPLOAD_MANIFEST: join(work, `many-mib-${concurrency}.json`),
+        UPLOAD_CONCURRENCY: concurrency,
+      });
+      const result = await run('node', ['--import', reportPeak, 'dist/upload.js'], { cwd: project, env, timeoutMs: 60_000 });
+      expect(result.code, output(result)).toBe(0);
+      const peak = /^peak-rss-kib (\d+)$/m.exec(result.stderr)?.[1];
+      expect(peak, output(result)).toBeDefined();
+      return Number(peak);
+    };
+    const oneAtATime = await peakKib('1');
+    const thirtyTwo = await peakKib('32');
+    // A buffer per request in flight would be 31 MiB more (measured: 32 MiB more before the pool).
+    expect(thirtyTwo - oneAtATime).toBeLessThan(12 * 1024);
+    const { body } = await getObject('many-mib-32/page-47.bin');
+    expect(sha256(body)).toBe(sha256(files[47][1]));
+  }, 120_000);
+
   describe('configuration errors exit 2 before any upload, naming the variable', () => {
     const cases: [string, Record<string, string | undefined>, RegExp][] = [
       ['S3_BUCKET missing', { S3_BUCKET: undefined }, /S3_BUCKET is not set/],

@@ -307,7 +307,7 @@ class Connection {
     socket.on('close', () => this.fail(connectionError('the connection closed before the answer was complete', 'ECONNRESET')));
   }
 
-  /** Sends the request head and body (`onSent` once the socket has written both); resolves with the complete response. */
+  /** Sends the request head and body (`onSent` once the socket has written both, or dropped them); resolves with the complete response. */
   exchange(head: string, body: Buffer, onSent: () => void = () => undefined): Promise<HttpResponse> {
     return new Promise((resolve, reject) => {
       if (!this.alive) {
@@ -398,11 +398,20 @@ export class ConnectionPool {
     });
   }
 
-  /** Sends one request (`head` ends with the blank line) and returns the whole response. */
-  async request(head: string, body: Buffer): Promise<HttpResponse> {
+  /**
+   * Sends one request (`head` ends with the blank line) and returns the whole
+   * response; `written`, once the socket has taken (or dropped) the body.
+   */
+  async request(head: string, body: Buffer, written?: () => void): Promise<HttpResponse> {
     const connection = this.take();
+    const sent = written
+      ? () => {
+          this.markSent();
+          written();
+        }
+      : this.markSent;
     try {
-      const response = await connection.exchange(head, body, this.markSent);
+      const response = await connection.exchange(head, body, sent);
       if (connection.reusableAfterResponse()) {
         this.idle.push(connection);
       } else {

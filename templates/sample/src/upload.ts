@@ -437,24 +437,93 @@ async function resolveAccess(config: Config): Promise<Access> {
 const SYNC_READ_MAX = MiB;
 
 /**
- * A lane's buffer for the files it reads whole, grown to the largest it has
- * needed up to SYNC_READ_MAX and reused from file to file, so that thousands
- * of files do not mean thousands of buffers for the garbage collector.
- * Reusing it is safe: a lane reads its next file only after S3 has answered,
- * and S3 answers a PUT only after the whole body has arrived.
+ * Buffers for the files read whole, shared by every lane. A buffer goes back
+ * as soon as the socket has taken its bytes, while its request still waits
+ * for S3's answer, and lanes take turns to read and send (see uploadAll): so
+ * thousands of files go through a few buffers, already mapped and warm in the
+ * CPU's caches, rather than one per request in flight. A file's bytes are
+ * read again for a retry (FileBody).
  */
-class LaneBuffer {
-  private buffer = Buffer.allocUnsafe(64 * 1024);
+class BodyPool {
+  private readonly free: Buffer[] = [];
 
-  /** A buffer for a file of `size` bytes, one byte to spare (a fresh one above SYNC_READ_MAX, not kept). */
-  forFile(size: number): Buffer {
-    if (size > SYNC_READ_MAX) {
-      return Buffer.allocUnsafe(size + 1);
+  /** A buffer of at least `size` bytes: the last one given back that is large enough, or a new one. */
+  take(size: number): Buffer {
+    for (let index = this.free.length - 1; index >= 0; index--) {
+      const buffer = this.free[index] as Buffer;
+      if (buffer.length >= size) {
+        this.free.splice(index, 1);
+        return buffer;
+      }
     }
-    if (this.buffer.length < size + 1) {
-      this.buffer = Buffer.allocUnsafe(size + 1);
+    return Buffer.allocUnsafe(Math.max(size, 64 * 1024));
+  }
+
+  give(buffer: Buffer): void {
+    this.free.push(buffer);
+  }
+}
+
+/** A request body for one try, and what to call once the socket has taken (or dropped) its bytes. */
+interface BodyForTry {
+  bytes: Buffer;
+  written?: () => void;
+}
+
+/**
+ * A file's bytes as the body of a PUT. The first try sends the bytes read for
+ * the checksum; each retry reads the file again, into a buffer of its own, and
+ * refuses it if it no longer has that checksum. Each try's buffer goes back to
+ * the pool once the socket has taken it.
+ */
+class FileBody {
+  private constructor(
+    private readonly file: LocalFile,
+    private readonly pool: BodyPool,
+    private firstTry: BodyForTry | undefined,
+    readonly crc32: number,
+  ) {}
+
+  static async read(file: LocalFile, pool: BodyPool): Promise<FileBody> {
+    const firstTry = await readPooled(file, pool);
+    return new FileBody(file, pool, firstTry, crc32(firstTry.bytes));
+  }
+
+  get length(): number {
+    return this.file.size;
+  }
+
+  /** The bytes as first read, for a digest (before the first try, whose buffer may then be reused). */
+  get firstBytes(): Buffer {
+    if (!this.firstTry) {
+      throw new Error('FileBody.firstBytes after the first try');
     }
-    return this.buffer;
+    return this.firstTry.bytes;
+  }
+
+  async forTry(): Promise<BodyForTry> {
+    const first = this.firstTry;
+    if (first) {
+      this.firstTry = undefined;
+      return first;
+    }
+    const again = await readPooled(this.file, this.pool);
+    if (crc32(again.bytes) !== this.crc32) {
+      again.written();
+      throw new Error(`${this.file.relativePath} changed while it was being uploaded: upload once the build has finished writing it`);
+    }
+    return again;
+  }
+}
+
+/** Reads `file` whole into a buffer of `pool`; `written` gives the buffer back. */
+async function readPooled(file: LocalFile, pool: BodyPool): Promise<{ bytes: Buffer; written: () => void }> {
+  const buffer = pool.take(file.size + 1);
+  try {
+    return { bytes: await readWhole(file, buffer), written: () => pool.give(buffer) };
+  } catch (error) {
+    pool.give(buffer);
+    throw error;
   }
 }
 
@@ -471,27 +540,26 @@ interface FirstRequest {
 }
 
 /**
- * A file no larger than one part goes as one PUT from memory (a Buffer body
- * can be sent again on a retry), with its CRC32 in a signed
- * x-amz-checksum-crc32 header: S3 rejects a body that does not match it.
- * The file is read and checksummed before the lane's turn comes (see
- * FirstRequest); undefined when the run stopped meanwhile.
+ * A file no larger than one part goes as one PUT from memory, with its CRC32
+ * in a signed x-amz-checksum-crc32 header: S3 rejects a body that does not
+ * match it. Undefined when the run stopped before the lane's turn came (see
+ * FirstRequest).
  */
 async function putSmallFile(
   s3: S3Writer,
   config: Config,
   file: LocalFile,
   object: ObjectMetadata,
-  lane: LaneBuffer,
+  bodies: BodyPool,
   first: FirstRequest,
 ): Promise<UploadedObject | undefined> {
-  const body = await readWhole(file, lane.forFile(file.size));
-  const checksum = crc32Base64(crc32(body));
   if (!(await first.ready())) {
     return undefined;
   }
+  const body = await FileBody.read(file, bodies);
+  const checksum = crc32Base64(body.crc32);
+  const sha256 = config.sha256 ? createHash('sha256').update(body.firstBytes).digest('hex') : undefined;
   const etag = await first.gate(s3.putObject(object, body, checksum));
-  const sha256 = config.sha256 ? createHash('sha256').update(body).digest('hex') : undefined;
   return { ...object, size: body.length, crc32: checksum, ...(sha256 && { sha256 }), etag };
 }
 
@@ -630,7 +698,7 @@ class S3Writer {
   }
 
   /** PutObject: `body` as `object`, with its CRC32 (base64), Content-Type and Cache-Control; returns the ETag. */
-  async putObject(object: ObjectMetadata, body: Buffer, crc32: string): Promise<string | undefined> {
+  async putObject(object: ObjectMetadata, body: FileBody, crc32: string): Promise<string | undefined> {
     const response = await this.request('PUT', object.key, '', body, UNSIGNED_PAYLOAD, { 'content-type': object.contentType, ...checksumHeaders(crc32) }, object.cacheControl);
     return unquote(response.headers['etag']);
   }
@@ -693,7 +761,7 @@ class S3Writer {
     method: string,
     key: string,
     query: string,
-    body: Buffer,
+    body: Buffer | FileBody,
     payloadHash: string,
     signedHeaders: Record<string, string>,
     cacheControl?: string,
@@ -721,19 +789,20 @@ class S3Writer {
     method: string,
     path: string,
     query: string,
-    body: Buffer,
+    body: Buffer | FileBody,
     payloadHash: string,
     signedHeaders: Record<string, string>,
     cacheControl: string | undefined,
   ): Promise<{ headers: Record<string, string>; body: string }> {
-    const headers: Record<string, string> = { host: this.endpoint.host, 'content-length': String(body.length), ...signedHeaders };
+    const { bytes, written } = Buffer.isBuffer(body) ? { bytes: body, written: undefined } : await body.forTry();
+    const headers: Record<string, string> = { host: this.endpoint.host, 'content-length': String(bytes.length), ...signedHeaders };
     // Signed again on each try: the signature carries the time.
     this.signer.sign(await this.credentials(), method, path, query, headers, payloadHash);
     if (cacheControl !== undefined) {
       // Not signed, as the SDK does not sign it: caches and proxies may rewrite Cache-Control.
       headers['cache-control'] = cacheControl;
     }
-    const response = await this.pool.request(requestHead(method, query ? `${path}?${query}` : path, headers), body);
+    const response = await this.pool.request(requestHead(method, query ? `${path}?${query}` : path, headers), bytes, written);
     const text = response.body.length > 0 ? response.body.toString('utf8') : '';
     // CompleteMultipartUpload can fail after its 200 status line has gone out: the error is then in the body.
     if (response.status >= 200 && response.status < 300 && !text.includes('<Error>')) {
@@ -1165,9 +1234,13 @@ async function uploadAll(
 
   // The first request goes alone (see FirstRequest). For a multipart upload
   // it is CreateMultipartUpload.
+  let answered = false;
   let firstSettled: () => void = () => undefined;
   const first = new Promise<void>((resolve) => {
-    firstSettled = resolve;
+    firstSettled = () => {
+      answered = true;
+      resolve();
+    };
   });
   const gate = async <T>(request: Promise<T>): Promise<T> => {
     try {
@@ -1183,22 +1256,27 @@ async function uploadAll(
   };
 
   // The first lane sends at once; every other lane waits for the first
-  // request's answer, but only to send: it reads and checksums its file meanwhile.
+  // request's answer, then each in a task of its own, so that one lane reads
+  // and sends its file before the next reads (they share the body buffers).
   const firstLane: FirstRequest = { ready: async () => !stopping, gate };
   const otherLanes: FirstRequest = {
     ready: async () => {
-      await first;
+      if (!answered) {
+        await first;
+        await nextTurn();
+      }
       return !stopping;
     },
     gate,
   };
+  const bodies = new BodyPool();
 
-  const uploadOne = async (file: LocalFile, large: boolean, buffer: LaneBuffer, turn: FirstRequest): Promise<void> => {
+  const uploadOne = async (file: LocalFile, large: boolean, turn: FirstRequest): Promise<void> => {
     const object = metadata(config, file);
     try {
       const uploaded = large
         ? await putLargeFile(s3, config, file, object, turn, (bytes) => progress.addBytes(bytes))
-        : await putSmallFile(s3, config, file, object, buffer, turn);
+        : await putSmallFile(s3, config, file, object, bodies, turn);
       if (!uploaded) {
         return; // Not sent: the first request stopped the run.
       }
@@ -1230,9 +1308,8 @@ async function uploadAll(
   // only make them retry on a reset connection, which is the storm we want
   // to avoid (a multipart upload cut off this way still aborts itself).
   const lane = async (turn: FirstRequest): Promise<void> => {
-    const buffer = new LaneBuffer();
     for (let job = schedule.take(); job && !stopping; job = schedule.take()) {
-      await uploadOne(job.file, job.large, buffer, turn);
+      await uploadOne(job.file, job.large, turn);
       if (job.large) {
         schedule.doneLarge();
       }
@@ -1243,23 +1320,9 @@ async function uploadAll(
   // request has gone out (or failed), so that they do not hold it up.
   await Promise.race([s3.firstRequestSent(), first]);
   s3.prepareConnections(requestsInFlight(config, files));
-  // A lane starting reads and checksums its first file at once, up to a few
-  // ms each. Started all in one go they would keep the first answer waiting
-  // unread, then send only once the last had read: so one lane per turn of
-  // the event loop until the answer has come, and after it each lane in a
-  // task of its own, whose request goes out before the next lane reads.
-  let answered = false;
-  void first.then(() => {
-    answered = true;
-  });
-  const laneCount = Math.min(config.concurrency, files.length);
-  let started = 1;
-  for (; started < laneCount && !answered; started++) {
+  for (let index = 1; index < Math.min(config.concurrency, files.length); index++) {
     lanes.push(lane(otherLanes));
-    await nextTurn();
   }
-  const rest = Array.from({ length: laneCount - started }, () => nextTurn().then(() => void lanes.push(lane(otherLanes))));
-  await Promise.all(rest);
   await Promise.all(lanes);
   return result;
 }
