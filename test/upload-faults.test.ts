@@ -306,6 +306,31 @@ describe('upload script under faults', () => {
     // The changed bytes never went out: the one PUT of page.html was the throttled first try.
     expect(faults().requests.filter((request) => request.url.endsWith('/page.html'))).toHaveLength(1);
   }, 120_000);
+
+  it('so does a part: the multipart upload is aborted instead of completed with other bytes', async () => {
+    const dir = join(work, 'changing-part');
+    const video = join(dir, 'video.bin');
+    const original = randomBytes(11 * MiB);
+    writeFile(video, original);
+    let changed = false;
+    faults().reset((request) => {
+      if (isPut(request) && /[?&]partNumber=2(&|$)/.test(request.url) && !changed) {
+        changed = true;
+        const edited = Buffer.from(original);
+        edited[6 * MiB] ^= 0xff; // a byte of part 2 (5 MiB parts)
+        writeFileSync(video, edited);
+        return SLOW_DOWN;
+      }
+      return FORWARD;
+    });
+    const result = await runUpload({ S3_PREFIX: 'changing-part', UPLOAD_DIR: dir, UPLOAD_MANIFEST: join(work, 'changing-part-manifest.json') });
+
+    expect(result.code, describeRun(result)).toBe(1);
+    expect(result.stderr).toContain('FAILED changing-part/video.bin: Error: video.bin changed while it was being uploaded');
+    expect(faults().requests.filter((request) => /[?&]partNumber=2(&|$)/.test(request.url))).toHaveLength(1);
+    expect(faults().requests.some((request) => request.method === 'DELETE' && request.url.includes('uploadId='))).toBe(true);
+    expect(await incompleteUploads()).toEqual([]);
+  }, 120_000);
 });
 
 describe('upload script with bad credentials fails fast, without a retry storm', () => {

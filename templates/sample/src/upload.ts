@@ -470,27 +470,30 @@ interface BodyForTry {
   written?: () => void;
 }
 
+/** Reads a body into the start of `buffer` (at least `capacity` bytes) and returns the bytes. */
+interface BodySource {
+  capacity: number;
+  readInto(buffer: Buffer): Promise<Buffer>;
+  file: LocalFile;
+}
+
 /**
- * A file's bytes as the body of a PUT. The first try sends the bytes read for
- * the checksum; each retry reads the file again, into a buffer of its own, and
- * refuses it if it no longer has that checksum. Each try's buffer goes back to
- * the pool once the socket has taken it.
+ * A file's bytes, or a part's, as the body of a PUT. The first try sends the
+ * bytes read for the checksum; each retry reads them again, into a buffer of
+ * its own, and refuses them if they no longer have that checksum. Each try's
+ * buffer goes back to the pool once the socket has taken it.
  */
 class FileBody {
   private constructor(
-    private readonly file: LocalFile,
+    private readonly source: BodySource,
     private readonly pool: BodyPool,
     private firstTry: BodyForTry | undefined,
     readonly crc32: number,
   ) {}
 
-  static async read(file: LocalFile, pool: BodyPool): Promise<FileBody> {
-    const firstTry = await readPooled(file, pool);
-    return new FileBody(file, pool, firstTry, crc32(firstTry.bytes));
-  }
-
-  get length(): number {
-    return this.file.size;
+  static async read(source: BodySource, pool: BodyPool): Promise<FileBody> {
+    const firstTry = await readPooled(source, pool);
+    return new FileBody(source, pool, firstTry, crc32(firstTry.bytes));
   }
 
   /** The bytes as first read, for a digest (before the first try, whose buffer may then be reused). */
@@ -507,20 +510,20 @@ class FileBody {
       this.firstTry = undefined;
       return first;
     }
-    const again = await readPooled(this.file, this.pool);
+    const again = await readPooled(this.source, this.pool);
     if (crc32(again.bytes) !== this.crc32) {
       again.written();
-      throw new Error(`${this.file.relativePath} changed while it was being uploaded: upload once the build has finished writing it`);
+      throw new Error(`${this.source.file.relativePath} changed while it was being uploaded: upload once the build has finished writing it`);
     }
     return again;
   }
 }
 
-/** Reads `file` whole into a buffer of `pool`; `written` gives the buffer back. */
-async function readPooled(file: LocalFile, pool: BodyPool): Promise<{ bytes: Buffer; written: () => void }> {
-  const buffer = pool.take(file.size + 1);
+/** Reads `source` into a buffer of `pool`; `written` gives the buffer back. */
+async function readPooled(source: BodySource, pool: BodyPool): Promise<{ bytes: Buffer; written: () => void }> {
+  const buffer = pool.take(source.capacity);
   try {
-    return { bytes: await readWhole(file, buffer), written: () => pool.give(buffer) };
+    return { bytes: await source.readInto(buffer), written: () => pool.give(buffer) };
   } catch (error) {
     pool.give(buffer);
     throw error;
@@ -556,11 +559,11 @@ async function putSmallFile(
   if (!(await first.ready())) {
     return undefined;
   }
-  const body = await FileBody.read(file, bodies);
+  const body = await FileBody.read({ file, capacity: file.size + 1, readInto: (buffer) => readWhole(file, buffer) }, bodies);
   const checksum = crc32Base64(body.crc32);
   const sha256 = config.sha256 ? createHash('sha256').update(body.firstBytes).digest('hex') : undefined;
   const etag = await first.gate(s3.putObject(object, body, checksum));
-  return { ...object, size: body.length, crc32: checksum, ...(sha256 && { sha256 }), etag };
+  return { ...object, size: file.size, crc32: checksum, ...(sha256 && { sha256 }), etag };
 }
 
 /**
@@ -721,7 +724,7 @@ class S3Writer {
   }
 
   /** UploadPart: part `partNumber` of the multipart upload `uploadId`, with its CRC32; returns the part's ETag, quotes kept for the completion. */
-  async uploadPart(key: string, uploadId: string, partNumber: number, body: Buffer, crc32: string): Promise<string> {
+  async uploadPart(key: string, uploadId: string, partNumber: number, body: FileBody, crc32: string): Promise<string> {
     // The canonical query string: names sorted, values encoded as in a path segment.
     const response = await this.request('PUT', key, `partNumber=${partNumber}&uploadId=${uriEncode(uploadId)}`, body, UNSIGNED_PAYLOAD, checksumHeaders(crc32));
     const etag = response.headers['etag'];
@@ -910,8 +913,8 @@ function abortOpenUploadsOnSignal(s3: S3Writer): void {
 /**
  * A larger file goes as a multipart upload with up to `queueSize` parts in
  * flight, sent like a single PutObject (see S3Writer). Each byte is read
- * once, into a buffer the part keeps for its retries, and hashed with CRC32
- * (zlib, several GB/s) once:
+ * once (again only for a retry, see FileBody), into a buffer of the pool, and
+ * hashed with CRC32 (zlib, several GB/s) once:
  *
  * - each part carries its CRC32 in a signed x-amz-checksum-crc32 header; S3
  *   verifies it and rejects a part that does not match, so the part's
@@ -930,6 +933,7 @@ async function putLargeFile(
   config: Config,
   file: LocalFile,
   object: ObjectMetadata,
+  bodies: BodyPool,
   first: FirstRequest,
   onBytes: (bytes: number) => void,
 ): Promise<UploadedObject | undefined> {
@@ -941,7 +945,7 @@ async function putLargeFile(
     const upload = { key: object.key, uploadId: await first.gate(s3.createMultipartUpload(object)) };
     openMultipartUploads.add(upload);
     try {
-      const { parts, crc32: whole, sha256 } = await uploadParts(s3, config, handle, file, upload, onBytes);
+      const { parts, crc32: whole, sha256 } = await uploadParts(s3, config, handle, file, upload, bodies, onBytes);
       const checksum = crc32Base64(whole);
       const etag = await s3.completeMultipartUpload(upload.key, upload.uploadId, parts, checksum);
       return { ...object, crc32: checksum, ...(sha256 && { sha256 }), etag };
@@ -973,6 +977,7 @@ async function uploadParts(
   handle: FileHandle,
   file: LocalFile,
   upload: { key: string; uploadId: string },
+  bodies: BodyPool,
   onBytes: (bytes: number) => void,
 ): Promise<{ parts: UploadedPart[]; crc32: number; sha256: string | undefined }> {
   const partSize = partSizeFor(config, file.size);
@@ -986,24 +991,20 @@ async function uploadParts(
   let reading: Promise<unknown> = Promise.resolve();
 
   const lane = async (): Promise<void> => {
-    // One buffer per lane, reused for each of its parts: no per-part
-    // allocation or copy for the garbage collector to chase.
-    const buffer = Buffer.allocUnsafe(partSize);
     while (!failed && nextPart <= partCount) {
       const partNumber = nextPart++;
       const offset = (partNumber - 1) * partSize;
       const length = Math.min(partSize, file.size - offset);
       const read = reading.then(async () => {
-        const bytes = await readFully(handle, buffer, length, offset, file);
-        wholeFile?.update(bytes);
-        return bytes;
+        const body = await FileBody.read({ file, capacity: length, readInto: (buffer) => readFully(handle, buffer, length, offset, file) }, bodies);
+        wholeFile?.update(body.firstBytes);
+        return body;
       });
       reading = read.catch(() => undefined);
       const body = await read;
-      const partCrc = crc32(body);
-      const checksum = crc32Base64(partCrc);
+      const checksum = crc32Base64(body.crc32);
       const etag = await s3.uploadPart(upload.key, upload.uploadId, partNumber, body, checksum);
-      parts[partNumber - 1] = { etag, crc32: checksum, crcValue: partCrc, length };
+      parts[partNumber - 1] = { etag, crc32: checksum, crcValue: body.crc32, length };
       onBytes(length);
     }
   };
@@ -1275,7 +1276,7 @@ async function uploadAll(
     const object = metadata(config, file);
     try {
       const uploaded = large
-        ? await putLargeFile(s3, config, file, object, turn, (bytes) => progress.addBytes(bytes))
+        ? await putLargeFile(s3, config, file, object, bodies, turn, (bytes) => progress.addBytes(bytes))
         : await putSmallFile(s3, config, file, object, bodies, turn);
       if (!uploaded) {
         return; // Not sent: the first request stopped the run.
