@@ -437,12 +437,12 @@ async function resolveAccess(config: Config): Promise<Access> {
 const SYNC_READ_MAX = MiB;
 
 /**
- * Buffers for the files read whole, shared by every lane. A buffer goes back
- * as soon as the socket has taken its bytes, while its request still waits
- * for S3's answer, and lanes take turns to read and send (see uploadAll): so
- * thousands of files go through a few buffers, already mapped and warm in the
- * CPU's caches, rather than one per request in flight. A file's bytes are
- * read again for a retry (FileBody).
+ * Buffers for request bodies (files read whole, and multipart parts), shared
+ * by every lane. A buffer goes back as soon as the socket has taken its bytes,
+ * while its request still waits for S3's answer, and lanes take turns to read
+ * and send (see uploadAll): so thousands of files go through a few buffers,
+ * already mapped and warm in the CPU's caches, rather than one per request in
+ * flight. The bytes are read again for a retry (FileBody).
  */
 class BodyPool {
   private readonly free: Buffer[] = [];
@@ -470,7 +470,7 @@ interface BodyForTry {
   written?: () => void;
 }
 
-/** Reads a body into the start of `buffer` (at least `capacity` bytes) and returns the bytes. */
+/** Where a body's bytes come from: `readInto` fills the start of a buffer of at least `capacity` bytes and returns them. */
 interface BodySource {
   capacity: number;
   readInto(buffer: Buffer): Promise<Buffer>;
