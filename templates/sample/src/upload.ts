@@ -536,7 +536,7 @@ async function readPooled(source: BodySource, pool: BodyPool): Promise<{ bytes: 
  * (with its retries) rather than one per lane.
  */
 interface FirstRequest {
-  /** Resolves when the lane may send: false when the run has stopped. */
+  /** Resolves when the lane may read and send its file: false when the run has stopped. */
   ready(): Promise<boolean>;
   /** Wraps each request: the first one's answer lets the other lanes send, and an error no file can get past stops the run. */
   gate<T>(request: Promise<T>): Promise<T>;
