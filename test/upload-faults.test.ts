@@ -331,6 +331,22 @@ describe('upload script under faults', () => {
     expect(faults().requests.some((request) => request.method === 'DELETE' && request.url.includes('uploadId='))).toBe(true);
     expect(await incompleteUploads()).toEqual([]);
   }, 120_000);
+
+  it('without large files the first request, which the other lanes wait for, is the smallest file', async () => {
+    const dir = join(work, 'smallest-first');
+    writeFile(join(dir, 'a-bundle.js'), randomBytes(300_000)); // listed first
+    writeFile(join(dir, 'b-robots.txt'), 'User-agent: *\n');
+    writeFile(join(dir, 'c-page.html'), randomBytes(20_000));
+    faults().reset();
+    const result = await runUpload({ S3_PREFIX: 'smallest-first', UPLOAD_DIR: dir, UPLOAD_MANIFEST: join(work, 'smallest-first-manifest.json') });
+
+    expect(result.code, describeRun(result)).toBe(0);
+    expect(faults().requests.filter(isPut).map((request) => request.url.split('/').pop())).toEqual([
+      'b-robots.txt',
+      expect.any(String),
+      expect.any(String),
+    ]);
+  }, 120_000);
 });
 
 describe('upload script with bad credentials fails fast, without a retry storm', () => {

@@ -1193,6 +1193,11 @@ class Schedule {
     this.large = files.filter((file) => file.size > config.partSize).sort((a, b) => b.size - a.size);
     this.small = files.filter((file) => file.size <= config.partSize).reverse();
     this.large.reverse(); // pop() takes from the end
+    if (this.large.length === 0) {
+      // The run's first request is then a PutObject that every other lane
+      // waits for (see FirstRequest): the smallest file's is answered soonest.
+      this.small.push(...this.small.splice(indexOfSmallest(this.small), 1));
+    }
     this.maxLarge = Math.max(1, Math.floor(config.concurrency / config.queueSize));
   }
 
@@ -1209,6 +1214,17 @@ class Schedule {
   doneLarge(): void {
     this.largeInFlight -= 1;
   }
+}
+
+/** The index of the smallest of `files` (the first of equals); 0 when there are none. */
+function indexOfSmallest(files: readonly LocalFile[]): number {
+  let smallest = 0;
+  files.forEach((file, index) => {
+    if (file.size < (files[smallest] as LocalFile).size) {
+      smallest = index;
+    }
+  });
+  return smallest;
 }
 
 /** How many requests the lanes will have in flight at most: one per small file, up to UPLOAD_QUEUE_SIZE parts per large one. */
