@@ -13,70 +13,11 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, sep } from 'node:path';
 import { CLOUDFORMATION_PATH } from '../src/cloudformation';
-import { resolveConfig, type KeylessBuildOptions } from '../src/config';
+import { resolveConfig } from '../src/config';
 import { PROJEN_FILE_MARKER, WORKFLOW_PATH } from '../src/constants';
 import { renderRepository } from '../src/render';
 import { localiseActions } from '../test/support/action-shims';
-
-interface ParameterSet {
-  readonly name: string;
-  readonly options: KeylessBuildOptions;
-  readonly projen: boolean;
-}
-
-const seed: KeylessBuildOptions = { account: '111111111111', region: 'ap-northeast-1', repo: 'acme/my-app', bucket: 'my-bucket' };
-
-const PARAMETER_SETS: readonly ParameterSet[] = [
-  { name: 'seed', options: seed, projen: true },
-  {
-    name: 'aws-cn-tag-pinned-environments-plain',
-    options: { ...seed, region: 'cn-north-1', bucket: 'cn-assets', prefix: 'site/v1', environments: ['production', 'staging'], actionPinning: 'tag' },
-    projen: false,
-  },
-  {
-    name: 'aws-us-gov-branches-bucket-existing-provider',
-    options: { ...seed, region: 'us-gov-west-1', branches: ['main', 'release/v2', 'hotfix/x'], createBucket: true, oidcProvider: 'existing', prefix: 'builds' },
-    projen: true,
-  },
-  {
-    name: 'aws-immutable-subjects-no-ecr-repository-plain',
-    options: { ...seed, region: 'us-east-1', repo: 'Example-Org/web.site', bucket: 'example.assets', ownerId: '4242', repoId: '987654321', createEcrRepository: false, sessionDuration: 900 },
-    projen: false,
-  },
-  {
-    name: 'aws-custom-subjects-no-push-tag-pinned',
-    options: {
-      ...seed,
-      region: 'eu-west-1',
-      branches: [],
-      subjects: ['repo:acme/my-app:ref:refs/tags/v*', 'repo:acme/my-app:environment:production'],
-      actionPinning: 'tag',
-      oidcRoleName: 'ci-oidc',
-      uploadRoleName: 'ci-upload',
-    },
-    projen: true,
-  },
-  {
-    name: 'aws-environments-custom-image-plain',
-    options: {
-      ...seed,
-      region: 'ap-southeast-2',
-      branches: ['main', 'develop'],
-      environments: ['prod'],
-      prefix: 'a/b/c',
-      ecrRepository: 'team/app',
-      nodeVersion: '24',
-      baseImage: 'public.ecr.aws/docker/library/node:24-slim',
-      uploadDir: 'site/out',
-    },
-    projen: false,
-  },
-  {
-    name: 'aws-cn-northwest-sha-bucket',
-    options: { ...seed, region: 'cn-northwest-1', bucket: 'cn-nw-bucket', branches: ['main', 'release/2026'], createBucket: true, prefix: 'releases/' },
-    projen: true,
-  },
-];
+import { PARAMETER_SETS, type ParameterSet } from '../test/support/parameter-sets';
 
 // ---------------------------------------------------------------------------------------------
 // Tools
