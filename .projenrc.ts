@@ -73,12 +73,12 @@ const project = new typescript.TypeScriptProject({
 
 project.package.addVersion('0.1.0');
 // Built from templates/ by the templates task.
-project.gitignore.addPatterns('/src/templates.generated.ts');
+project.gitignore.addPatterns('/src/render/templates.generated.ts');
 project.npmignore?.addPatterns('/scripts/', '/bench/', '/.ci/', '/example/');
 project.package.addField('files', ['bin', 'lib', 'templates']);
 project.package.addField('exports', {
   '.': { types: './lib/index.d.ts', default: './lib/index.js' },
-  './projen': { types: './lib/projen.d.ts', default: './lib/projen.js' },
+  './projen': { types: './lib/projen/index.d.ts', default: './lib/projen/index.js' },
   './package.json': './package.json',
 });
 project.package.addField('peerDependenciesMeta', {
@@ -88,16 +88,16 @@ project.package.addField('peerDependenciesMeta', {
 
 // Templates are precompiled into a module so that rendering does no file I/O.
 const templates = project.addTask('templates', {
-  description: 'Precompile templates/*.hbs into src/templates.generated.ts',
+  description: 'Precompile templates/*.hbs into src/render/templates.generated.ts',
   exec: 'tsx scripts/compile-templates.ts',
 });
 project.compileTask.prependSpawn(templates);
 // The CLI starts from one bundled file: resolving yaml's and handlebars' many modules one by one
 // costs more than create-vite's whole run. projen and the prompt library stay outside, loaded on demand,
-// and so do the verify and doctor commands (lib/verify-command.js, lib/doctor.js with the AWS SDK):
+// and so do the verify and doctor commands (lib/commands/verify.js, lib/commands/doctor.js with the AWS SDK):
 // `create` does not parse their code.
 project.compileTask.exec(
-  'esbuild lib/cli.js --bundle --platform=node --target=node20 --format=cjs --outfile=lib/cli.bundle.js --external:@clack/prompts --external:projen --external:@aws-sdk/client-sts --external:./verify-command.js --external:./doctor.js --log-level=warning',
+  'esbuild lib/cli.js --bundle --platform=node --target=node20 --format=cjs --outfile=lib/cli.bundle.js --external:@clack/prompts --external:projen --external:@aws-sdk/client-sts --external:./commands/verify.js --external:./commands/doctor.js --log-level=warning',
 );
 
 project.testTask.reset();

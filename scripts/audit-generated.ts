@@ -12,10 +12,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, sep } from 'node:path';
-import { CLOUDFORMATION_PATH } from '../src/cloudformation';
-import { resolveConfig } from '../src/config';
-import { PROJEN_FILE_MARKER, WORKFLOW_PATH } from '../src/constants';
-import { renderRepository } from '../src/render';
+import { CLOUDFORMATION_PATH } from '../src/render/cloudformation';
+import { resolveConfig } from '../src/core/config';
+import { PROJEN_FILE_MARKER, WORKFLOW_PATH } from '../src/core/constants';
+import { renderRepository } from '../src/render/repository';
 import { localiseActions } from '../test/support/action-shims';
 import { PARAMETER_SETS, type ParameterSet } from '../test/support/parameter-sets';
 

@@ -1,16 +1,16 @@
 /**
  * Precompiles templates/*.hbs (strict, no HTML escaping) and embeds templates/sample/**
- * verbatim into src/templates.generated.ts, so that rendering reads no files at run time.
+ * verbatim into src/render/templates.generated.ts, so that rendering reads no files at run time.
  */
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Handlebars from 'handlebars';
-import { protectGitHubExpressions } from '../src/github-expressions';
+import { protectGitHubExpressions } from '../src/render/github-expressions';
 
 const root = join(__dirname, '..');
 const templatesDir = join(root, 'templates');
 const sampleDir = join(templatesDir, 'sample');
-const output = join(root, 'src', 'templates.generated.ts');
+const output = join(root, 'src', 'render', 'templates.generated.ts');
 
 function listFiles(dir: string): string[] {
   return readdirSync(dir)

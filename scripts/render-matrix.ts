@@ -13,11 +13,11 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { resolveConfig } from '../src/config';
-import { PROJEN_FILE_MARKER } from '../src/constants';
-import { createHelp } from '../src/help';
-import { renderProjenrc } from '../src/projenrc';
-import { packageName, renderRepository } from '../src/render';
+import { resolveConfig } from '../src/core/config';
+import { PROJEN_FILE_MARKER } from '../src/core/constants';
+import { createHelp } from '../src/commands/create-help';
+import { renderProjenrc } from '../src/projen/projenrc-file';
+import { packageName, renderRepository } from '../src/render/repository';
 import { PARAMETER_SETS } from '../test/support/parameter-sets';
 
 const out = process.argv[2];

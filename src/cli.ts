@@ -1,4 +1,4 @@
-import { init } from './create';
+import { init } from './commands/create';
 
 export const KEYLESS_BUILD_HELP = `Usage: keyless-build <command> [options]
 
@@ -24,10 +24,10 @@ export async function main(bin: 'create-keyless-build' | 'keyless-build', argv: 
       args = rest;
       command = 'keyless-build create';
     } else if (sub === 'verify') {
-      const { verifyCommand } = await import('./verify-command.js');
+      const { verifyCommand } = await import('./commands/verify.js');
       return verifyCommand(context);
     } else if (sub === 'doctor') {
-      const { doctorCommand } = await import('./doctor.js');
+      const { doctorCommand } = await import('./commands/doctor.js');
       return doctorCommand({ ...context, env: process.env });
     } else if (sub === undefined || sub === '--help' || sub === '-h') {
       process.stdout.write(KEYLESS_BUILD_HELP);

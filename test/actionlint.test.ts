@@ -2,9 +2,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, type KeylessBuildOptions } from '../src/config';
-import { PROJEN_FILE_MARKER } from '../src/constants';
-import { renderWorkflow } from '../src/workflow';
+import { resolveConfig, type KeylessBuildOptions } from '../src/core/config';
+import { PROJEN_FILE_MARKER } from '../src/core/constants';
+import { renderWorkflow } from '../src/render/workflow';
 import { localiseActions } from './support/action-shims';
 import { requireTool, run } from './support/tools';
 

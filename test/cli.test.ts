@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PARAMETERS } from '../src/parameters';
+import { PARAMETERS } from '../src/core/parameters';
 import { KEYLESS_BIN, ROOT, assertBuilt, listFiles, makeTempDir, modeOf, runCli, runInTerminal } from './support/run-cli';
 
 /** The seed article's parameters. */

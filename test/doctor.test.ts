@@ -9,11 +9,11 @@ import { dirname, join } from 'node:path';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { CreateAccessKeyCommand, CreateRoleCommand, CreateUserCommand, IAMClient, PutRolePolicyCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../src/config';
-import { WORKFLOW_PATH } from '../src/constants';
-import { explainAwsError } from '../src/doctor-explain';
-import { readDoctorParameters, type CheckResult } from '../src/doctor';
-import { renderRepository } from '../src/render';
+import { resolveConfig } from '../src/core/config';
+import { WORKFLOW_PATH } from '../src/core/constants';
+import { explainAwsError } from '../src/doctor/explain';
+import { readDoctorParameters, type CheckResult } from '../src/commands/doctor';
+import { renderRepository } from '../src/render/repository';
 import { FAKE_CREDENTIALS, isolatedEnv, startMoto, type Moto } from './support/moto';
 import { KEYLESS_BIN, assertBuilt, makeTempDir, runCli } from './support/run-cli';
 

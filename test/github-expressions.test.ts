@@ -1,6 +1,6 @@
 import Handlebars from 'handlebars';
 import { describe, expect, it } from 'vitest';
-import { protectGitHubExpressions } from '../src/github-expressions';
+import { protectGitHubExpressions } from '../src/render/github-expressions';
 
 /** Compiles like scripts/compile-templates.ts does. */
 function render(source: string, context: object): string {

@@ -1,9 +1,9 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
-import { resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from '../src/config';
-import { GITHUB_OIDC_HOST } from '../src/constants';
-import { iamDocuments, oidcProviderArn, roleArn, type PolicyDocument } from '../src/iam';
-import { stsAudience } from '../src/partition';
+import { resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from '../src/core/config';
+import { GITHUB_OIDC_HOST } from '../src/core/constants';
+import { iamDocuments, oidcProviderArn, roleArn, type PolicyDocument } from '../src/render/iam';
+import { stsAudience } from '../src/core/partition';
 
 /**
  * What the generated IAM documents allow and deny, decided by an IAM policy simulator

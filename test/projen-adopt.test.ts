@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PROJEN_MARKER } from 'projen/lib/common';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { resolveConfig } from '../src/config';
-import { WORKFLOW_PATH } from '../src/constants';
-import { init, PACKAGE_SPEC_VARIABLE } from '../src/create';
-import { renderManagedFiles } from '../src/render';
+import { resolveConfig } from '../src/core/config';
+import { WORKFLOW_PATH } from '../src/core/constants';
+import { init, PACKAGE_SPEC_VARIABLE } from '../src/commands/create';
+import { renderManagedFiles } from '../src/render/repository';
 import { run } from './support/tools';
 
 // Each test runs npm and projen, several synths in a row on a shared machine.

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJEN_MARKER } from 'projen/lib/common';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { resolveConfig } from '../src/config';
-import { UPLOADER_DEPENDENCIES } from '../src/generated-package';
-import { renderManagedFiles } from '../src/render';
+import { resolveConfig } from '../src/core/config';
+import { UPLOADER_DEPENDENCIES } from '../src/render/package-files';
+import { renderManagedFiles } from '../src/render/repository';
 import { run } from './support/tools';
 
 // Each test runs npm and projen, several synths in a row on a shared machine.

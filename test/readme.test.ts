@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ACTIONS } from '../src/actions';
-import { createHelp } from '../src/help';
-import { RULES } from '../src/verify';
+import { ACTIONS } from '../src/core/actions';
+import { createHelp } from '../src/commands/create-help';
+import { RULES } from '../src/verify/verify-files';
 
 const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
 

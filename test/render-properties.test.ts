@@ -5,11 +5,11 @@ import { DockerfileParser, type Run } from 'dockerfile-ast';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDocument } from 'yaml';
-import { ConfigError, resolveConfig, type KeylessBuildOptions } from '../src/config';
-import { PROJEN_FILE_MARKER, WORKFLOW_PATH } from '../src/constants';
-import { PARAMETERS, type ParameterName } from '../src/parameters';
-import { renderRepository } from '../src/render';
-import { sampleFiles } from '../src/templates.generated';
+import { ConfigError, resolveConfig, type KeylessBuildOptions } from '../src/core/config';
+import { PROJEN_FILE_MARKER, WORKFLOW_PATH } from '../src/core/constants';
+import { PARAMETERS, type ParameterName } from '../src/core/parameters';
+import { renderRepository } from '../src/render/repository';
+import { sampleFiles } from '../src/render/templates.generated';
 import { localiseActions } from './support/action-shims';
 import { requireTool, run } from './support/tools';
 

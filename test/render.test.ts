@@ -1,12 +1,12 @@
 import { DockerfileParser, type Run } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { ACTIONS } from '../src/actions';
-import { cloudFormationTemplate } from '../src/cloudformation';
-import { resolveConfig, type KeylessBuildOptions } from '../src/config';
-import { PROJEN_FILE_MARKER, SECRET_ID, SECRET_TARGET, UPLOAD_MANIFEST, WORKFLOW_PATH } from '../src/constants';
-import { iamDocuments } from '../src/iam';
-import { renderRepository, type RenderedFile } from '../src/render';
+import { ACTIONS } from '../src/core/actions';
+import { cloudFormationTemplate } from '../src/render/cloudformation';
+import { resolveConfig, type KeylessBuildOptions } from '../src/core/config';
+import { PROJEN_FILE_MARKER, SECRET_ID, SECRET_TARGET, UPLOAD_MANIFEST, WORKFLOW_PATH } from '../src/core/constants';
+import { iamDocuments } from '../src/render/iam';
+import { renderRepository, type RenderedFile } from '../src/render/repository';
 
 const seed: KeylessBuildOptions = { account: '111111111111', region: 'ap-northeast-1', repo: 'acme/my-app', bucket: 'my-bucket' };
 

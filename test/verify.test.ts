@@ -7,15 +7,15 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DockerfileParser } from 'dockerfile-ast';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIONS } from '../src/actions';
-import { CLOUDFORMATION_PATH } from '../src/cloudformation';
-import { resolveConfig, type KeylessBuildOptions } from '../src/config';
-import { PROJEN_FILE_MARKER, WORKFLOW_PATH } from '../src/constants';
-import { parseDockerfile, definedNames, mountOptions } from '../src/dockerfile-parser';
-import { isDockerignored } from '../src/dockerignore-match';
-import { renderRepository } from '../src/render';
-import { RULES, verifyFiles, type Finding, type RuleId } from '../src/verify';
-import { readRepository } from '../src/verify-command';
+import { ACTIONS } from '../src/core/actions';
+import { CLOUDFORMATION_PATH } from '../src/render/cloudformation';
+import { resolveConfig, type KeylessBuildOptions } from '../src/core/config';
+import { PROJEN_FILE_MARKER, WORKFLOW_PATH } from '../src/core/constants';
+import { parseDockerfile, definedNames, mountOptions } from '../src/verify/dockerfile-reader';
+import { isDockerignored } from '../src/verify/dockerignore-match';
+import { renderRepository } from '../src/render/repository';
+import { RULES, verifyFiles, type Finding, type RuleId } from '../src/verify/verify-files';
+import { readRepository } from '../src/commands/verify';
 import { KEYLESS_BIN, ROOT, assertBuilt, makeTempDir, runCli } from './support/run-cli';
 
 const SEED: KeylessBuildOptions = { account: '111111111111', region: 'ap-northeast-1', repo: 'acme/my-app', bucket: 'my-bucket' };
@@ -350,8 +350,8 @@ describe('keyless-build verify (the real binary)', () => {
 
   it('the bundle create runs from holds neither the verify rules nor the AWS SDK', () => {
     const bundle = readFileSync(join(ROOT, 'lib', 'cli.bundle.js'), 'utf8');
-    expect(bundle).toContain('import("./verify-command.js")');
-    expect(bundle).toContain('import("./doctor.js")');
+    expect(bundle).toContain('import("./commands/verify.js")');
+    expect(bundle).toContain('import("./commands/doctor.js")');
     for (const absent of ['credentials-not-dockerignored', 'STSClient', '@aws-sdk/client-sts', 'GetCallerIdentityCommand']) expect(bundle).not.toContain(absent);
   });
 

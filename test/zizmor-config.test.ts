@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ACTIONS } from '../src/actions';
-import { resolveConfig, type KeylessBuildOptions } from '../src/config';
-import { PROJEN_FILE_MARKER } from '../src/constants';
-import { renderRepository } from '../src/render';
-import { ZIZMOR_CONFIG_PATH } from '../src/zizmor-config';
+import { ACTIONS } from '../src/core/actions';
+import { resolveConfig, type KeylessBuildOptions } from '../src/core/config';
+import { PROJEN_FILE_MARKER } from '../src/core/constants';
+import { renderRepository } from '../src/render/repository';
+import { ZIZMOR_CONFIG_PATH } from '../src/render/zizmor-config';
 
 const seed: KeylessBuildOptions = { account: '111111111111', region: 'ap-northeast-1', repo: 'acme/my-app', bucket: 'my-bucket' };
 const render = (options: Partial<KeylessBuildOptions>) =>

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { ACTIONS } from '../../src/actions';
+import { ACTIONS } from '../../src/core/actions';
 
 /**
  * actionlint knows the inputs of only some versions of popular actions, and none behind a

@@ -3,7 +3,7 @@
  * script: the seed article's own parameters, and a matrix that covers every partition, prefix
  * shape, trigger, subject form, pinning, optional resource and repo mode.
  */
-import type { KeylessBuildOptions } from '../../src/config';
+import type { KeylessBuildOptions } from '../../src/core/config';
 
 /** The seed article's parameters: account 111111111111, ap-northeast-1, acme/my-app, my-bucket. */
 export const SEED: KeylessBuildOptions = { account: '111111111111', region: 'ap-northeast-1', repo: 'acme/my-app', bucket: 'my-bucket' };

@@ -5,8 +5,8 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { resolveConfig } from '../../src/config';
-import { renderRepository } from '../../src/render';
+import { resolveConfig } from '../../src/core/config';
+import { renderRepository } from '../../src/render/repository';
 import { RunResult, isolatedEnv, run } from './moto';
 
 /** Renders the plain repo for `bucket` into `project` and builds it; `node dist/upload.js` is then ready. */

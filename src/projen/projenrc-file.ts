@@ -1,6 +1,6 @@
-import type { KeylessBuildOptions } from './config';
-import { GENERATED_TSCONFIG, OUT_DIR, SRC_DIR } from './generated-package';
-import { PARAMETERS } from './parameters';
+import type { KeylessBuildOptions } from '../core/config';
+import { GENERATED_TSCONFIG, OUT_DIR, SRC_DIR } from '../render/package-files';
+import { PARAMETERS } from '../core/parameters';
 
 /** The module `.projenrc.ts` imports the component from. */
 export const COMPONENT_MODULE = 'create-keyless-build/projen';

@@ -3,7 +3,7 @@
  * error's name and message, the way the SDK and the AWS CLI report them.
  */
 
-import { MAX_CHAINED_SESSION_DURATION } from './constants';
+import { MAX_CHAINED_SESSION_DURATION } from '../core/constants';
 
 export interface Explanation {
   /** A short name for the situation, e.g. "no credentials". */

@@ -1,4 +1,4 @@
-import type { KeylessBuildConfig } from './config';
+import type { KeylessBuildConfig } from '../core/config';
 
 /**
  * What the generated repo's package.json and tsconfig.json must hold so that

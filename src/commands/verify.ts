@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
-import { isDockerfilePath, isWorkflowPath, RULES, verifyFiles, type Finding } from './verify';
+import { isDockerfilePath, isWorkflowPath, RULES, verifyFiles, type Finding } from '../verify/verify-files';
 
 export interface CommandContext {
   readonly argv: readonly string[];

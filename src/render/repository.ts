@@ -1,11 +1,11 @@
 import { CLOUDFORMATION_PATH, renderCloudFormation, stackName } from './cloudformation';
 export { deployCommand } from './cloudformation';
-import type { KeylessBuildConfig } from './config';
-import { GITHUB_OIDC_HOST, SECRET_ID, SECRET_TARGET, UPLOAD_MANIFEST, WORKFLOW_PATH } from './constants';
+import type { KeylessBuildConfig } from '../core/config';
+import { GITHUB_OIDC_HOST, SECRET_ID, SECRET_TARGET, UPLOAD_MANIFEST, WORKFLOW_PATH } from '../core/constants';
 import { renderDockerignore } from './dockerignore';
-import { GENERATED_SCRIPTS, GENERATED_TSCONFIG, OUT_DIR, UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from './generated-package';
+import { GENERATED_SCRIPTS, GENERATED_TSCONFIG, OUT_DIR, UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from './package-files';
 import { iamDocuments } from './iam';
-import { stsAudience } from './partition';
+import { stsAudience } from '../core/partition';
 import { sampleFiles, templates } from './templates.generated';
 import { renderWorkflow } from './workflow';
 import { renderZizmorConfig, ZIZMOR_CONFIG_PATH } from './zizmor-config';

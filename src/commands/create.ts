@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs, UsageError } from './args';
-import { ConfigError, REQUIRED_PARAMETERS, resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from './config';
-import { PROJEN_FILE_MARKER } from './constants';
-import { createHelp } from './help';
-import { UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from './generated-package';
-import { findParameter, type ParameterName } from './parameters';
-import { packageVersion } from './version';
-import { isEmptyDirectory, writeFilesAtomically, type FileToWrite } from './write';
+import { ConfigError, REQUIRED_PARAMETERS, resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from '../core/config';
+import { PROJEN_FILE_MARKER } from '../core/constants';
+import { createHelp } from './create-help';
+import { UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from '../render/package-files';
+import { findParameter, type ParameterName } from '../core/parameters';
+import { packageVersion } from '../package-version';
+import { isEmptyDirectory, writeFilesAtomically, type FileToWrite } from './write-files';
 
 export interface CreateContext {
   readonly argv: readonly string[];
@@ -102,7 +102,7 @@ export async function init(context: CreateContext): Promise<ExitCode> {
   // 5. Render every file in memory before touching the disk.
   const packageManager = detectPackageManager(context.env);
   const packageSpec = context.env[PACKAGE_SPEC_VARIABLE] || `create-keyless-build@^${version}`;
-  const { renderRepository, deployCommand, packageName } = await import('./render.js');
+  const { renderRepository, deployCommand, packageName } = await import('../render/repository.js');
   const files: FileToWrite[] = renderRepository(config, {
     projen: flags.projen,
     marker: flags.projen ? PROJEN_FILE_MARKER : undefined,
@@ -112,7 +112,7 @@ export async function init(context: CreateContext): Promise<ExitCode> {
     .filter((file) => !(flags.adopt && file.owner === 'sample' && existsSync(join(target, file.path))))
     .map((file) => ({ path: file.path, content: file.content, readonly: flags.projen && file.owner === 'managed' }));
   if (flags.projen) {
-    const { renderProjenrc } = await import('./projenrc.js');
+    const { renderProjenrc } = await import('../projen/projenrc-file.js');
     const name = packageName(config);
     files.push({ path: '.projenrc.ts', content: renderProjenrc(options as unknown as KeylessBuildOptions, name, packageSpec, packageManager) });
     files.push({ path: 'package.json', content: bootstrapPackageJson(name, packageSpec) });

@@ -1,4 +1,4 @@
-import { OUT_DIR } from './generated-package';
+import { OUT_DIR } from './package-files';
 
 /**
  * Keeps credentials and local state out of the build context. The workflow writes its

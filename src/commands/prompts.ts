@@ -1,5 +1,5 @@
-import { ConfigError, resolveConfig, type KeylessBuildOptions } from './config';
-import { findParameter, type ParameterName } from './parameters';
+import { ConfigError, resolveConfig, type KeylessBuildOptions } from '../core/config';
+import { findParameter, type ParameterName } from '../core/parameters';
 
 /**
  * Asks for each missing required parameter, checking every answer with the same rules as

@@ -1,9 +1,9 @@
 import { Document, type Scalar, type YAMLMap } from 'yaml';
-import { ACTIONS, actionUses, type ActionName } from './actions';
-import type { KeylessBuildConfig } from './config';
-import { CREDENTIALS_FILE_NAME, RUNNER_TEMP_DIR, SECRET_ID } from './constants';
+import { ACTIONS, actionUses, type ActionName } from '../core/actions';
+import type { KeylessBuildConfig } from '../core/config';
+import { CREDENTIALS_FILE_NAME, RUNNER_TEMP_DIR, SECRET_ID } from '../core/constants';
 import { roleArn } from './iam';
-import { stsAudience } from './partition';
+import { stsAudience } from '../core/partition';
 
 /** Step ids other steps refer to. */
 export const STEP_IDS = { ecr: 'ecr', uploadRole: 'upload-role', build: 'build' } as const;

@@ -1,9 +1,9 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type ParsedNode, type Tags } from 'yaml';
-import { ACTIONS } from './actions';
-import { MAX_CHAINED_SESSION_DURATION } from './constants';
-import { definedNames, mountOptions, parseDockerfile, type DockerInstruction } from './dockerfile-parser';
+import { ACTIONS } from '../core/actions';
+import { MAX_CHAINED_SESSION_DURATION } from '../core/constants';
+import { definedNames, mountOptions, parseDockerfile, type DockerInstruction } from './dockerfile-reader';
 import { isDockerignored } from './dockerignore-match';
-import { actionName, resolveShell, scanWorkflow, usesAction, type WorkflowFile, type WorkflowStep } from './workflow-scan';
+import { actionName, resolveShell, scanWorkflow, usesAction, type WorkflowFile, type WorkflowStep } from './workflow-reader';
 
 /**
  * Offline checks of a repository that builds an image with AWS credentials handed over as a

@@ -1,6 +1,6 @@
 import { Document } from 'yaml';
-import { ACTIONS } from './actions';
-import type { KeylessBuildConfig } from './config';
+import { ACTIONS } from '../core/actions';
+import type { KeylessBuildConfig } from '../core/config';
 
 export const ZIZMOR_CONFIG_PATH = '.github/zizmor.yml';
 

@@ -1,5 +1,5 @@
-import type { KeylessBuildOptions } from './config';
-import { PARAMETERS, type ParameterDefinition } from './parameters';
+import type { KeylessBuildOptions } from '../core/config';
+import { PARAMETERS, type ParameterDefinition } from '../core/parameters';
 
 /** Switches of the create command that are not repo parameters. */
 export interface CreateFlags {

@@ -1,6 +1,6 @@
-import type { KeylessBuildConfig } from './config';
-import { GITHUB_OIDC_HOST } from './constants';
-import { stsAudience } from './partition';
+import type { KeylessBuildConfig } from '../core/config';
+import { GITHUB_OIDC_HOST } from '../core/constants';
+import { stsAudience } from '../core/partition';
 
 export interface PolicyStatement {
   readonly Sid?: string;

@@ -1,8 +1,8 @@
 import { Component, FileBase, SampleFile, type IResolver, type Project, javascript, typescript } from 'projen';
-import { resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from './config';
-import { GENERATED_TSCONFIG, OUT_DIR, SRC_DIR, UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES, uploadEnvironment } from './generated-package';
-import { renderManagedFiles, renderRepository, type RenderedFile } from './render';
-import { packageVersion } from './version';
+import { resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from '../core/config';
+import { GENERATED_TSCONFIG, OUT_DIR, SRC_DIR, UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES, uploadEnvironment } from '../render/package-files';
+import { renderManagedFiles, renderRepository, type RenderedFile } from '../render/repository';
+import { packageVersion } from '../package-version';
 
 export type KeylessBuildProps = KeylessBuildOptions;
 

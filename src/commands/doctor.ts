@@ -2,11 +2,11 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { UsageError } from './args';
-import { MAX_CHAINED_SESSION_DURATION, MIN_SESSION_DURATION } from './constants';
-import { chainedDurationExplanation, explainAwsError, type ExplainContext, type Explanation } from './doctor-explain';
-import { isWorkflowPath } from './verify';
-import { readRepository } from './verify-command';
-import { resolveShell, scanWorkflow, usesAction } from './workflow-scan';
+import { MAX_CHAINED_SESSION_DURATION, MIN_SESSION_DURATION } from '../core/constants';
+import { chainedDurationExplanation, explainAwsError, type ExplainContext, type Explanation } from '../doctor/explain';
+import { isWorkflowPath } from '../verify/verify-files';
+import { readRepository } from './verify';
+import { resolveShell, scanWorkflow, usesAction } from '../verify/workflow-reader';
 
 export interface DoctorContext {
   readonly argv: readonly string[];

@@ -1,4 +1,4 @@
-import { PARAMETERS } from './parameters';
+import { PARAMETERS } from '../core/parameters';
 
 export function createHelp(command: string, version: string): string {
   const width = 34;

@@ -1,6 +1,6 @@
 import { Document } from 'yaml';
-import type { KeylessBuildConfig } from './config';
-import { GITHUB_OIDC_HOST } from './constants';
+import type { KeylessBuildConfig } from '../core/config';
+import { GITHUB_OIDC_HOST } from '../core/constants';
 import {
   oidcRoleEcrPushPolicy,
   oidcRolePermissionPolicy,
@@ -8,7 +8,7 @@ import {
   uploadRolePermissionPolicy,
   uploadRoleTrustPolicy,
 } from './iam';
-import { stsAudience } from './partition';
+import { stsAudience } from '../core/partition';
 
 export const CLOUDFORMATION_PATH = 'cloudformation/keyless-build.yaml';
 

@@ -1,0 +1,1 @@
+export { KeylessBuild, type KeylessBuildProps } from './keyless-build';
