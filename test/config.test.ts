@@ -2,7 +2,8 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, resolveConfig, type KeylessBuildOptions } from '../src/core/config';
+import { resolveConfig, type KeylessBuildOptions } from '../src/core/config';
+import { ConfigError } from '../src/core/config-error';
 import { init } from '../src/commands/create';
 
 const seed = { account: '111111111111', region: 'ap-northeast-1', repo: 'acme/my-app', bucket: 'my-bucket' } as const;

@@ -1,4 +1,5 @@
-import { ConfigError, resolveConfig, type KeylessBuildOptions } from '../core/config';
+import { resolveConfig, type KeylessBuildOptions } from '../core/config';
+import { ConfigError } from '../core/config-error';
 import { findParameter, type ParameterName } from '../core/parameters';
 
 /**

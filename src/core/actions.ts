@@ -1,4 +1,4 @@
-import type { ActionPinning } from './config';
+import type { ActionPinning } from './parameters';
 
 /**
  * The actions the workflow uses, at their newest release as of 2026-11-27.

@@ -1,75 +1,71 @@
 /**
- * Every parameter once: its flag, how the CLI reads it, the help text and an example.
- * The CLI's parser and --help, the prompts, the error messages and the generated
- * `.projenrc.ts` all read this table, so they cannot drift apart.
+ * Every parameter once: its kind, help text, example, default and allowed values. The flag
+ * parser, --help, the prompts, the checks and their messages, resolveConfig's defaults and the
+ * generated `.projenrc.ts` all read this table, so none of them can drift from the others.
  */
 
 export type ParameterKind = 'string' | 'list' | 'integer' | 'boolean' | 'choice';
 
-export interface ParameterDefinition {
-  readonly name: ParameterName;
-  readonly flag: string;
+interface ParameterSpec {
   readonly kind: ParameterKind;
   readonly description: string;
   readonly example: string;
-  readonly required?: boolean;
+  /** Asked for in a terminal when missing; an error naming the flag otherwise. */
+  readonly required?: true;
   readonly choices?: readonly string[];
-  /** Shown in --help; the real defaults live in config.ts. */
+  /** The value when the parameter is not given. */
+  readonly default?: string | number | boolean | readonly string[];
+  /** How --help describes a default that is computed from other parameters. */
+  readonly computedDefault?: string;
+}
+
+/** The table. Its order is the order of --help, of the checks' messages and of `.projenrc.ts`. */
+export const PARAMETER_TABLE = {
+  account: { kind: 'string', required: true, example: '111111111111', description: 'AWS account id (12 digits)' },
+  region: { kind: 'string', required: true, example: 'ap-northeast-1', description: 'AWS region; decides the partition (aws, aws-cn, aws-us-gov)' },
+  repo: { kind: 'string', required: true, example: 'acme/my-app', description: 'GitHub repository (owner/name) allowed to assume the OIDC role' },
+  bucket: { kind: 'string', required: true, example: 'my-bucket', description: 'S3 bucket the build uploads to' },
+  oidcRoleName: { kind: 'string', example: 'github-oidc-role', default: 'github-oidc-role', description: 'role A: assumed with GitHub OIDC; pushes to ECR and assumes role B' },
+  uploadRoleName: { kind: 'string', example: 'upload-to-s3-role', default: 'upload-to-s3-role', description: 'role B: may only put objects under the prefix; handed to the build' },
+  prefix: { kind: 'string', example: 'site/v1', default: '', description: 'key prefix in the bucket; role B may write below it only' },
+  ecrRepository: { kind: 'string', example: 'my-app', computedDefault: 'the repository name', description: 'ECR repository the image is pushed to' },
+  branches: { kind: 'list', example: 'main,release', default: ['main'], description: 'branches whose pushes run the workflow and may assume role A (comma-separated)' },
+  environments: { kind: 'list', example: 'production', default: [], description: 'GitHub environments that may assume role A instead of branches (comma-separated)' },
+  ownerId: { kind: 'string', example: '123456', description: "numeric id of the repo's owner, for GitHub's immutable sub claims (repos created from 2026-07-15)" },
+  repoId: { kind: 'string', example: '789012', description: "numeric id of the repo, for GitHub's immutable sub claims" },
+  subjects: { kind: 'list', example: 'repo:acme/my-app:ref:refs/heads/main', computedDefault: 'derived', description: 'OIDC sub claims to trust, replacing the derived ones (comma-separated)' },
+  // Role B's credentials are taken before the build starts and must outlive it: as long as chaining allows.
+  sessionDuration: { kind: 'integer', example: '3600', default: 3600, description: "role B's session in seconds, 900-3600 (chained sessions are capped at 1 h)" },
+  nodeVersion: { kind: 'string', example: '26', default: '26', description: 'Node.js major version of the image' },
+  baseImage: { kind: 'string', example: 'node:26-slim', computedDefault: 'node:<node-version>-slim', description: 'default base image (the NODE_IMAGE build arg)' },
+  uploadDir: { kind: 'string', example: 'dist', default: 'public', description: 'directory the build uploads' },
+  partition: { kind: 'choice', choices: ['aws', 'aws-cn', 'aws-us-gov'], example: 'aws', computedDefault: 'from the region', description: 'AWS partition; must match the region' },
+  actionPinning: { kind: 'choice', choices: ['sha', 'tag'], example: 'sha', default: 'sha', description: 'pin actions to release commit SHAs, or use version tags' },
+  cloudformation: { kind: 'boolean', example: 'false', default: true, description: 'write the CloudFormation template; turn off when IAM is deployed from the iam/ documents another way' },
+  oidcProvider: { kind: 'choice', choices: ['create', 'existing'], example: 'existing', default: 'create', description: "whether the CloudFormation template creates GitHub's OIDC provider or uses the account's" },
+  createBucket: { kind: 'boolean', example: 'true', default: false, description: 'the CloudFormation template also creates the bucket' },
+  createEcrRepository: { kind: 'boolean', example: 'true', default: true, description: 'the CloudFormation template also creates the ECR repository' },
+} as const satisfies Record<string, ParameterSpec>;
+
+export type ParameterName = keyof typeof PARAMETER_TABLE;
+
+export type Partition = (typeof PARAMETER_TABLE.partition.choices)[number];
+export type ActionPinning = (typeof PARAMETER_TABLE.actionPinning.choices)[number];
+export type OidcProviderMode = (typeof PARAMETER_TABLE.oidcProvider.choices)[number];
+
+export interface ParameterDefinition extends ParameterSpec {
+  readonly name: ParameterName;
+  /** `--kebab-case` of the name. */
+  readonly flag: string;
+  /** How --help shows the default, or undefined when there is none. */
   readonly defaultText?: string;
 }
 
-export type ParameterName =
-  | 'account'
-  | 'region'
-  | 'repo'
-  | 'bucket'
-  | 'oidcRoleName'
-  | 'uploadRoleName'
-  | 'prefix'
-  | 'ecrRepository'
-  | 'branches'
-  | 'environments'
-  | 'ownerId'
-  | 'repoId'
-  | 'subjects'
-  | 'sessionDuration'
-  | 'nodeVersion'
-  | 'baseImage'
-  | 'uploadDir'
-  | 'partition'
-  | 'actionPinning'
-  | 'cloudformation'
-  | 'oidcProvider'
-  | 'createBucket'
-  | 'createEcrRepository';
+export const PARAMETERS: readonly ParameterDefinition[] = (Object.entries(PARAMETER_TABLE) as [ParameterName, ParameterSpec][]).map(
+  ([name, spec]) => ({ ...spec, name, flag: `--${kebab(name)}`, defaultText: spec.computedDefault ?? describeDefault(spec.default) }),
+);
 
-const definitions: readonly Omit<ParameterDefinition, 'flag'>[] = [
-  { name: 'account', kind: 'string', required: true, example: '111111111111', description: 'AWS account id (12 digits)' },
-  { name: 'region', kind: 'string', required: true, example: 'ap-northeast-1', description: 'AWS region; decides the partition (aws, aws-cn, aws-us-gov)' },
-  { name: 'repo', kind: 'string', required: true, example: 'acme/my-app', description: 'GitHub repository (owner/name) allowed to assume the OIDC role' },
-  { name: 'bucket', kind: 'string', required: true, example: 'my-bucket', description: 'S3 bucket the build uploads to' },
-  { name: 'oidcRoleName', kind: 'string', example: 'github-oidc-role', defaultText: 'github-oidc-role', description: 'role A: assumed with GitHub OIDC; pushes to ECR and assumes role B' },
-  { name: 'uploadRoleName', kind: 'string', example: 'upload-to-s3-role', defaultText: 'upload-to-s3-role', description: 'role B: may only put objects under the prefix; handed to the build' },
-  { name: 'prefix', kind: 'string', example: 'site/v1', defaultText: '(none)', description: 'key prefix in the bucket; role B may write below it only' },
-  { name: 'ecrRepository', kind: 'string', example: 'my-app', defaultText: 'the repository name', description: 'ECR repository the image is pushed to' },
-  { name: 'branches', kind: 'list', example: 'main,release', defaultText: 'main', description: 'branches whose pushes run the workflow and may assume role A (comma-separated)' },
-  { name: 'environments', kind: 'list', example: 'production', defaultText: '(none)', description: 'GitHub environments that may assume role A instead of branches (comma-separated)' },
-  { name: 'ownerId', kind: 'string', example: '123456', description: "numeric id of the repo's owner, for GitHub's immutable sub claims (repos created from 2026-07-15)" },
-  { name: 'repoId', kind: 'string', example: '789012', description: "numeric id of the repo, for GitHub's immutable sub claims" },
-  { name: 'subjects', kind: 'list', example: 'repo:acme/my-app:ref:refs/heads/main', defaultText: 'derived', description: 'OIDC sub claims to trust, replacing the derived ones (comma-separated)' },
-  { name: 'sessionDuration', kind: 'integer', example: '3600', defaultText: '3600', description: "role B's session in seconds, 900-3600 (chained sessions are capped at 1 h)" },
-  { name: 'nodeVersion', kind: 'string', example: '26', defaultText: '26', description: 'Node.js major version of the image' },
-  { name: 'baseImage', kind: 'string', example: 'node:26-slim', defaultText: 'node:<node-version>-slim', description: 'default base image (the NODE_IMAGE build arg)' },
-  { name: 'uploadDir', kind: 'string', example: 'dist', defaultText: 'public', description: 'directory the build uploads' },
-  { name: 'partition', kind: 'choice', choices: ['aws', 'aws-cn', 'aws-us-gov'], example: 'aws', defaultText: 'from the region', description: 'AWS partition; must match the region' },
-  { name: 'actionPinning', kind: 'choice', choices: ['sha', 'tag'], example: 'sha', defaultText: 'sha', description: 'pin actions to release commit SHAs, or use version tags' },
-  { name: 'cloudformation', kind: 'boolean', example: 'false', defaultText: 'true', description: 'write the CloudFormation template; turn off when IAM is deployed from the iam/ documents another way' },
-  { name: 'oidcProvider', kind: 'choice', choices: ['create', 'existing'], example: 'existing', defaultText: 'create', description: "whether the CloudFormation template creates GitHub's OIDC provider or uses the account's" },
-  { name: 'createBucket', kind: 'boolean', example: 'true', defaultText: 'false', description: 'the CloudFormation template also creates the bucket' },
-  { name: 'createEcrRepository', kind: 'boolean', example: 'true', defaultText: 'true', description: 'the CloudFormation template also creates the ECR repository' },
-];
-
-export const PARAMETERS: readonly ParameterDefinition[] = definitions.map((d) => ({ ...d, flag: `--${kebab(d.name)}` }));
+export const REQUIRED_PARAMETERS: readonly ParameterName[] = PARAMETERS.filter((p) => p.required).map((p) => p.name);
 
 export function findParameter(name: ParameterName): ParameterDefinition {
   const found = PARAMETERS.find((p) => p.name === name);
@@ -77,6 +73,17 @@ export function findParameter(name: ParameterName): ParameterDefinition {
   return found;
 }
 
-export function kebab(name: string): string {
+/** `--flag` of a parameter name, also for names that are not in the table (to quote them back). */
+export function flagOf(name: string): string {
+  return PARAMETERS.find((p) => p.name === name)?.flag ?? `--${kebab(name)}`;
+}
+
+function kebab(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function describeDefault(value: ParameterSpec['default']): string | undefined {
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) return value.length > 0 ? value.join(',') : '(none)';
+  return value === '' ? '(none)' : String(value);
 }

@@ -1,4 +1,4 @@
-export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';
+import type { Partition } from './parameters';
 
 /** The partition a region belongs to, or undefined for partitions GitHub's OIDC cannot reach (ISO). */
 export function partitionOf(region: string): Partition | undefined {
