@@ -103,7 +103,13 @@ project.compileTask.exec(
 project.testTask.reset();
 project.testTask.spawn(project.compileTask);
 project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
+// Both vitest projects: unit (test/unit/, no process or network) and integration (test/integration/).
 project.testTask.exec('vitest run');
+
+project.addTask('test:unit', {
+  description: 'The fast unit tests only (test/unit/: no process, no network, no npm)',
+  steps: [{ spawn: 'templates' }, { exec: 'vitest run --project unit' }],
+});
 
 // The end-to-end proof (test/e2e/, README "How we know it works"): moto, podman, the generated
 // workflow's own scripts. Separate from `test`: it needs podman and takes minutes.

@@ -1,12 +1,32 @@
 import { defineConfig } from 'vitest/config';
 import { testEnvironment } from './test/support/npm-before.mts';
 
+// `vitest run` (npm test) runs both projects; `vitest run --project unit` the fast one alone.
+// The end-to-end suite has its own config (vitest.e2e.config.mts).
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 600_000,
     // See test/support/npm-before.mts: the registry CI reaches is a partial mirror.
     env: testEnvironment,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          // No child process, no network, no npm: test/support/unit-setup.ts makes them fail.
+          setupFiles: ['test/support/unit-setup.ts'],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 600_000,
+        },
+      },
+    ],
   },
 });

@@ -13,11 +13,13 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { CREATE_SWITCHES } from '../src/commands/create';
+import { createHelp } from '../src/commands/create-help';
 import { resolveConfig } from '../src/core/config';
 import { PROJEN_FILE_MARKER } from '../src/core/constants';
-import { createHelp } from '../src/commands/create-help';
-import { renderProjenrc } from '../src/projen/projenrc-file';
-import { packageName, renderRepository } from '../src/render/repository';
+import { projenBootstrapFiles } from '../src/projen/projenrc-file';
+import { packageName } from '../src/render/package-files';
+import { renderRepository } from '../src/render/repository';
 import { PARAMETER_SETS } from '../test/support/parameter-sets';
 
 const out = process.argv[2];
@@ -48,7 +50,9 @@ for (const set of PARAMETER_SETS) {
       write(join(set.name, mode, file.path), file.content);
     }
   }
-  write(join(set.name, 'projenrc', '.projenrc.ts'), renderProjenrc(set.options, packageName(config), `create-keyless-build@^${version}`));
+  for (const file of projenBootstrapFiles(set.options, packageName(config), `create-keyless-build@^${version}`, 'npm')) {
+    write(join(set.name, 'projenrc', file.path), file.content);
+  }
 }
-write('create-help.txt', createHelp('create-keyless-build', version));
+write('create-help.txt', createHelp('create-keyless-build', version, CREATE_SWITCHES));
 console.log(`render-matrix: ${count} files from ${PARAMETER_SETS.length} parameter sets -> ${root}; sha256 ${digest.digest('hex')}`);

@@ -1,4 +1,5 @@
-import { init } from './commands/create';
+import { runCommand, type CommandContext, type CommandDefinition, type ExitCode } from './commands/command';
+import { createCommand } from './commands/create';
 
 export const KEYLESS_BUILD_HELP = `Usage: keyless-build <command> [options]
 
@@ -10,42 +11,38 @@ Commands:
 Run \`keyless-build <command> --help\` for a command's options.
 `;
 
+/** keyless-build's commands; verify and doctor are loaded only when asked for, so create starts fast. */
+const SUB_COMMANDS: Record<string, () => Promise<CommandDefinition>> = {
+  create: async () => createCommand,
+  verify: async () => (await import('./commands/verify.js')).verifyCommand,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+};
+
 /**
  * Entry of both bins. `create-keyless-build [dir] ...` creates a repo;
- * `keyless-build create [dir] ...` is the same command under the tool's own name.
+ * `keyless-build <command> ...` runs create, verify or doctor.
  */
-export async function main(bin: 'create-keyless-build' | 'keyless-build', argv: readonly string[]): Promise<number> {
-  let args = argv;
-  let command: string = bin;
-  if (bin === 'keyless-build') {
-    const [sub, ...rest] = argv;
-    const context = { argv: rest, cwd: process.cwd(), stdout: (text: string) => process.stdout.write(text), stderr: (text: string) => process.stderr.write(text) };
-    if (sub === 'create') {
-      args = rest;
-      command = 'keyless-build create';
-    } else if (sub === 'verify') {
-      const { verifyCommand } = await import('./commands/verify.js');
-      return verifyCommand(context);
-    } else if (sub === 'doctor') {
-      const { doctorCommand } = await import('./commands/doctor.js');
-      return doctorCommand({ ...context, env: process.env });
-    } else if (sub === undefined || sub === '--help' || sub === '-h') {
-      process.stdout.write(KEYLESS_BUILD_HELP);
-      return sub === undefined ? 2 : 0;
-    } else if (sub === '--version' || sub === '-v') {
-      args = [sub];
-    } else {
-      process.stderr.write(`error: unknown command ${JSON.stringify(sub)}. Commands: create, verify, doctor.\n`);
-      return 2;
-    }
-  }
-  return init({
+export async function main(bin: 'create-keyless-build' | 'keyless-build', argv: readonly string[]): Promise<ExitCode> {
+  const context = (args: readonly string[]): CommandContext => ({
     argv: args,
     cwd: process.cwd(),
     env: process.env,
     interactive: Boolean(process.stdin.isTTY && process.stdout.isTTY),
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    command,
   });
+  if (bin === 'create-keyless-build') return runCommand(createCommand, context(argv));
+
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h') {
+    process.stdout.write(KEYLESS_BUILD_HELP);
+    return sub === undefined ? 2 : 0;
+  }
+  if (sub === '--version' || sub === '-v') return runCommand(createCommand, context([sub]));
+  const load = SUB_COMMANDS[sub];
+  if (!load) {
+    process.stderr.write(`error: unknown command ${JSON.stringify(sub)}. Commands: ${Object.keys(SUB_COMMANDS).join(', ')}.\n`);
+    return 2;
+  }
+  return runCommand(await load(), context(rest), `keyless-build ${sub}`);
 }

@@ -327,7 +327,7 @@ function buildUploader() {
  * across runs; or BENCH_NODE.
  */
 function uploaderNode() {
-  const major = createRequire(import.meta.url)(join(root, 'lib', 'config.js')).DEFAULTS.nodeVersion;
+  const major = createRequire(import.meta.url)(join(root, 'lib', 'core', 'parameters.js')).PARAMETER_TABLE.nodeVersion.default;
   const override = process.env.BENCH_NODE;
   if (override) {
     const version = nodeVersion(override, 'BENCH_NODE');

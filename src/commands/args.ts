@@ -1,25 +1,10 @@
-import type { KeylessBuildOptions } from '../core/config';
-import { PARAMETERS, type ParameterDefinition } from '../core/parameters';
+/**
+ * The one argument parser of every command: node:util's parseArgs reads the tokens, this file
+ * gives them the commands' rules (typed values, lists, `--no-` switches, clear errors).
+ */
+import { parseArgs } from 'node:util';
 
-/** Switches of the create command that are not repo parameters. */
-export interface CreateFlags {
-  readonly help: boolean;
-  readonly version: boolean;
-  readonly yes: boolean;
-  readonly force: boolean;
-  readonly dryRun: boolean;
-  readonly adopt: boolean;
-  readonly projen: boolean;
-  readonly git: boolean;
-  readonly install: boolean;
-}
-
-export interface ParsedArgs {
-  readonly directory?: string;
-  readonly options: Partial<Record<keyof KeylessBuildOptions, unknown>>;
-  readonly flags: CreateFlags;
-}
-
+/** Bad command-line usage: printed as `error: <message>`, exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -27,103 +12,109 @@ export class UsageError extends Error {
   }
 }
 
-const SWITCHES: Record<string, keyof CreateFlags> = {
-  '--help': 'help',
-  '-h': 'help',
-  '--version': 'version',
-  '-v': 'version',
-  '--yes': 'yes',
-  '-y': 'yes',
-  '--force': 'force',
-  '--dry-run': 'dryRun',
-  '--adopt': 'adopt',
-};
-const NEGATABLE: Record<string, keyof CreateFlags> = { '--no-projen': 'projen', '--no-git': 'git', '--no-install': 'install' };
+/**
+ * By name, not instanceof: verify and doctor are loaded beside the bundled CLI, each with its
+ * own copy of this module, so their UsageError is another class than the bundle's.
+ */
+export function isUsageError(error: unknown): error is UsageError {
+  return error instanceof Error && error.name === 'UsageError';
+}
 
-/** Reads `[dir] --flag value --flag=value --no-flag`; lists may repeat or use commas. */
-export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const flags: Record<keyof CreateFlags, boolean> = {
-    help: false, version: false, yes: false, force: false, dryRun: false, adopt: false, projen: true, git: true, install: true,
-  };
-  const options: Record<string, unknown> = {};
+export interface ArgDefinition {
+  /** string: one value; list: repeated or comma-separated values; boolean: a switch. */
+  readonly type: 'string' | 'list' | 'boolean';
+  readonly description: string;
+  /** Shown after the flag in --help and in "needs a value" errors, e.g. `<arn>`. */
+  readonly valueHint?: string;
+  readonly short?: string;
+  /** A switch that is on unless `--no-<name>` is given. */
+  readonly negatable?: boolean;
+  /** A boolean that also takes `=true` / `=false` (or `true` / `false` as the next word), and `--no-<name>`. */
+  readonly takesBoolean?: boolean;
+  /** Converts or checks a string value; throws UsageError. */
+  readonly parse?: (value: string) => unknown;
+}
+
+export type ArgsDefinition = Readonly<Record<string, ArgDefinition>>;
+
+export interface ParsedCommandLine {
+  /** By flag name (kebab-case): a string, a string[] for lists, a boolean, or what `parse` returned. */
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly positionals: readonly string[];
+}
+
+/** Reads `[positional] --flag value --flag=value --no-flag -x`; lists may repeat or use commas. */
+export function parseCommandLine(argv: readonly string[], args: ArgsDefinition, maxPositionals = 1): ParsedCommandLine {
+  const options = Object.fromEntries(
+    Object.entries(args).map(([name, arg]) => [name, { type: arg.type === 'boolean' ? 'boolean' : 'string', ...(arg.short ? { short: arg.short } : {}) }] as const),
+  );
+  const { tokens } = parseArgs({ args: [...argv], options, strict: false, allowPositionals: true, tokens: true });
+  const values: Record<string, unknown> = {};
+  for (const [name, arg] of Object.entries(args)) {
+    if (arg.type === 'boolean' && arg.negatable) values[name] = true;
+  }
   const positionals: string[] = [];
-
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('-') || arg === '-') {
-      positionals.push(arg);
+  for (let i = 0; i < tokens.length; i++) {
+    const token = tokens[i]!;
+    if (token.kind === 'positional') positionals.push(token.value);
+    if (token.kind !== 'option') continue;
+    const negated = token.name.startsWith('no-') ? args[token.name.slice(3)] : undefined;
+    if (negated && (negated.negatable || negated.takesBoolean) && token.value === undefined) {
+      values[token.name.slice(3)] = false;
       continue;
     }
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    const [name, inlineValue] = splitOnce(arg);
-    if (SWITCHES[name] && inlineValue === undefined) {
-      flags[SWITCHES[name]] = true;
-      continue;
-    }
-    if (NEGATABLE[name] && inlineValue === undefined) {
-      flags[NEGATABLE[name]] = false;
-      continue;
-    }
-    const negated = name.startsWith('--no-') ? PARAMETERS.find((p) => p.flag === `--${name.slice(5)}`) : undefined;
-    if (negated?.kind === 'boolean' && inlineValue === undefined) {
-      options[negated.name] = false;
-      continue;
-    }
-    const parameter = PARAMETERS.find((p) => p.flag === name);
-    if (!parameter) throw new UsageError(`unknown option ${name}${suggestion(name)}. Run with --help to list the options.`);
-    let value = inlineValue;
-    if (value === undefined && parameter.kind === 'boolean') {
-      const next = argv[i + 1];
-      value = next === 'true' || next === 'false' ? (i++, next) : 'true';
-    }
-    if (value === undefined) {
-      const next = argv[i + 1];
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
-        throw new UsageError(`${name} needs a value, e.g. ${name} ${parameter.example}`);
+    const arg = args[token.name];
+    if (!arg || arg.negatable) throw new UsageError(`unknown option ${token.rawName}${suggestion(token.rawName, args)}. Run with --help to list the options.`);
+    if (arg.type === 'boolean') {
+      if (!arg.takesBoolean) {
+        if (token.value !== undefined) throw new UsageError(`${token.rawName} takes no value`);
+        values[token.name] = true;
+        continue;
       }
-      value = next;
-      i++;
+      let text = token.value;
+      const next = tokens[i + 1];
+      if (text === undefined && next?.kind === 'positional' && (next.value === 'true' || next.value === 'false')) {
+        text = next.value;
+        i++;
+      }
+      if (text !== undefined && text !== 'true' && text !== 'false') throw new UsageError(`${token.rawName} takes true or false, got ${JSON.stringify(text)}`);
+      values[token.name] = text !== 'false';
+      continue;
     }
-    options[parameter.name] = convert(parameter, value, options[parameter.name]);
-  }
-
-  if (positionals.length > 1) {
-    throw new UsageError(`expected at most one target directory, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`);
-  }
-  return { directory: positionals[0], options, flags };
-}
-
-function convert(parameter: ParameterDefinition, value: string, previous: unknown): unknown {
-  switch (parameter.kind) {
-    case 'list': {
-      const items = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
-      return [...((previous as string[] | undefined) ?? []), ...items];
+    if (token.value === undefined || (!token.inlineValue && token.value.startsWith('--') && token.value.length > 2)) {
+      throw new UsageError(`${token.rawName} needs a value, e.g. ${token.rawName} ${arg.valueHint ?? '<value>'}`);
     }
-    case 'integer':
-      // Left as the raw string when it is not a number, so validation can quote it.
-      return /^-?\d+$/.test(value.trim()) ? Number(value) : value;
-    case 'boolean':
-      if (value !== 'true' && value !== 'false') throw new UsageError(`${parameter.flag} takes true or false, got ${JSON.stringify(value)}`);
-      return value === 'true';
-    default:
-      return value;
+    if (arg.type === 'list') {
+      const items = token.value.split(',').map((item) => item.trim()).filter((item) => item !== '');
+      values[token.name] = [...((values[token.name] as string[] | undefined) ?? []), ...items];
+    } else {
+      values[token.name] = arg.parse ? arg.parse(token.value) : token.value;
+    }
   }
+  if (positionals.length > maxPositionals) {
+    throw new UsageError(`expected at most ${maxPositionals === 1 ? 'one directory' : `${maxPositionals} arguments`}, got ${positionals.map((p) => JSON.stringify(p)).join(' ')}`);
+  }
+  return { values, positionals };
 }
 
-function splitOnce(arg: string): [string, string | undefined] {
-  const index = arg.indexOf('=');
-  return index < 0 ? [arg, undefined] : [arg.slice(0, index), arg.slice(index + 1)];
+/** The `Options:` lines of --help, from the definitions. */
+export function formatOptions(args: ArgsDefinition): string[] {
+  const rows = Object.entries(args).map(([name, arg]) => {
+    const flags = `${arg.short ? `-${arg.short}, ` : ''}--${arg.negatable ? `no-${name}` : name}`;
+    return [arg.type === 'boolean' ? flags : `${flags} ${arg.valueHint ?? '<value>'}`, arg.description] as const;
+  });
+  const width = Math.max(...rows.map(([left]) => left.length)) + 3;
+  return rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`);
 }
 
-function suggestion(name: string): string {
-  const known = [...PARAMETERS.map((p) => p.flag), ...Object.keys(SWITCHES), ...Object.keys(NEGATABLE)];
+function suggestion(name: string, args: ArgsDefinition): string {
+  if (args[name.replace(/^--/, '')]?.negatable) return ` (it is on unless --no-${name.replace(/^--/, '')} is given)`;
+  const known = Object.entries(args).flatMap(([flag, arg]) => [`--${arg.negatable ? `no-${flag}` : flag}`, ...(arg.takesBoolean ? [`--no-${flag}`] : [])]);
   const close = known.find((flag) => distance(flag, name) <= 2);
   return close ? ` (did you mean ${close}?)` : '';
 }
 
+/** Levenshtein distance, for "did you mean". */
 function distance(a: string, b: string): number {
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

@@ -1,15 +1,22 @@
-import { PARAMETERS } from '../core/parameters';
+import { PARAMETERS, type ParameterDefinition } from '../core/parameters';
+import type { ArgsDefinition } from './args';
 
-export function createHelp(command: string, version: string): string {
+/** create's --help: the parameter table, then the command's own switches. */
+export function createHelp(command: string, version: string, switches: ArgsDefinition): string {
   const width = 34;
   // A long left column moves the description to the next line instead of breaking the alignment.
   const line = (left: string, right: string) =>
     left.length < width ? `  ${left.padEnd(width)}${right}` : `  ${left}\n  ${' '.repeat(width)}${right}`;
-  const parameter = (p: (typeof PARAMETERS)[number]) => {
+  const parameter = (p: ParameterDefinition) => {
     const value = p.kind === 'boolean' ? `${p.flag}[=false]` : `${p.flag} <${p.choices ? p.choices.join('|') : p.example}>`;
     const suffix = p.required ? ' (required)' : p.defaultText ? ` (default: ${p.defaultText})` : '';
     return line(value, `${p.description}${suffix}`);
   };
+  const switchLines = Object.entries(switches).flatMap(([name, arg]) => {
+    const [first, ...more] = arg.description.split('\n');
+    const flag = `${arg.short ? `-${arg.short}, ` : ''}--${arg.negatable ? `no-${name}` : name}`;
+    return [line(flag, first!), ...more.map((text) => line('', text))];
+  });
   return [
     `${command} ${version}`,
     '',
@@ -27,16 +34,7 @@ export function createHelp(command: string, version: string): string {
     ...PARAMETERS.filter((p) => !p.required).map(parameter),
     '',
     'Switches:',
-    line('--no-projen', 'write plain files instead of a projen-managed repo'),
-    line('--no-git', 'do not run git init'),
-    line('--no-install', 'do not install dependencies (nor run npx projen)'),
-    line('--dry-run', 'print the files that would be written, write nothing'),
-    line('--force', 'write into a non-empty directory, replacing files of the same name'),
-    line('--adopt', 'make an existing repo (e.g. one created with --no-projen) projen-managed:'),
-    line('', 'adds .projenrc.ts and replaces the managed files; src/ and README.md stay'),
-    line('-y, --yes', 'never prompt; fail listing every missing parameter'),
-    line('-h, --help', 'show this help'),
-    line('-v, --version', 'show the version'),
+    ...switchLines,
     '',
     '[dir] defaults to the repository name. Lists (--branches, --environments, --subjects) take',
     'comma-separated values or repeat the flag. Exit codes: 0 done, 1 failed, 2 bad input.',

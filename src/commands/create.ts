@@ -1,61 +1,86 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs, UsageError } from './args';
 import { resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from '../core/config';
 import { ConfigError } from '../core/config-error';
-import { REQUIRED_PARAMETERS } from '../core/parameters';
 import { PROJEN_FILE_MARKER } from '../core/constants';
-import { createHelp } from './create-help';
-import { UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from '../render/package-files';
-import { findParameter, type ParameterName } from '../core/parameters';
+import { PARAMETERS, REQUIRED_PARAMETERS, findParameter, type ParameterDefinition, type ParameterName } from '../core/parameters';
 import { packageVersion } from '../package-version';
+import { UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from '../render/package-files';
+import type { ArgDefinition, ArgsDefinition } from './args';
+import { defineCommand, type CommandContext, type ExitCode } from './command';
+import { createHelp } from './create-help';
+import { detectPackageManager, nextSteps, projenCommand } from './next-steps';
 import { isEmptyDirectory, writeFilesAtomically, type FileToWrite } from './write-files';
-
-export interface CreateContext {
-  readonly argv: readonly string[];
-  readonly cwd: string;
-  readonly env: NodeJS.ProcessEnv;
-  readonly interactive: boolean;
-  readonly stdout: (text: string) => void;
-  readonly stderr: (text: string) => void;
-  /** The name the user typed, for --help. */
-  readonly command: string;
-}
-
-/** 0 done, 1 failed, 2 bad input. */
-export type ExitCode = 0 | 1 | 2;
 
 /** Where the projen repo's devDependency on this package comes from; a tarball path when testing a local build. */
 export const PACKAGE_SPEC_VARIABLE = 'CREATE_KEYLESS_BUILD_SPEC';
 
-export async function init(context: CreateContext): Promise<ExitCode> {
+/** create's own switches, in the order --help lists them. */
+export const CREATE_SWITCHES = {
+  'projen': { type: 'boolean', negatable: true, description: 'write plain files instead of a projen-managed repo' },
+  'git': { type: 'boolean', negatable: true, description: 'do not run git init' },
+  'install': { type: 'boolean', negatable: true, description: 'do not install dependencies (nor run npx projen)' },
+  'dry-run': { type: 'boolean', description: 'print the files that would be written, write nothing' },
+  'force': { type: 'boolean', description: 'write into a non-empty directory, replacing files of the same name' },
+  'adopt': {
+    type: 'boolean',
+    description: 'make an existing repo (e.g. one created with --no-projen) projen-managed:\nadds .projenrc.ts and replaces the managed files; src/ and README.md stay',
+  },
+  'yes': { type: 'boolean', short: 'y', description: 'never prompt; fail listing every missing parameter' },
+  'help': { type: 'boolean', short: 'h', description: 'show this help' },
+  'version': { type: 'boolean', short: 'v', description: 'show the version' },
+} satisfies ArgsDefinition;
+
+/** One flag per row of the parameter table, read as the table's kind says. */
+const PARAMETER_ARGS: ArgsDefinition = Object.fromEntries(PARAMETERS.map((p) => [p.flag.slice(2), parameterArg(p)]));
+
+function parameterArg(parameter: ParameterDefinition): ArgDefinition {
+  const base = { description: parameter.description, valueHint: parameter.example };
+  switch (parameter.kind) {
+    case 'list':
+      return { ...base, type: 'list' };
+    case 'boolean':
+      return { ...base, type: 'boolean', takesBoolean: true };
+    case 'integer':
+      // Left as the raw string when it is not a number, so that validation can quote it.
+      return { ...base, type: 'string', parse: (value) => (/^-?\d+$/.test(value.trim()) ? Number(value) : value) };
+    default:
+      return { ...base, type: 'string' };
+  }
+}
+
+export const createCommand = defineCommand({
+  meta: { name: 'create-keyless-build', description: 'create a keyless-build repository (same as create-keyless-build)' },
+  args: { ...PARAMETER_ARGS, ...CREATE_SWITCHES },
+  help: (name) => createHelp(name, packageVersion(), CREATE_SWITCHES),
+  run: ({ args, positional, context }) => init(args, positional, context),
+});
+
+/** The create command's steps, in order; nothing is written before step 7. */
+async function init(args: Readonly<Record<string, unknown>>, directoryArg: string | undefined, context: CommandContext): Promise<ExitCode> {
   const { stdout, stderr } = context;
   const version = packageVersion();
+  const flags = {
+    projen: args.projen === true,
+    git: args.git === true,
+    install: args.install === true,
+    dryRun: args['dry-run'] === true,
+    force: args.force === true,
+    adopt: args.adopt === true,
+    yes: args.yes === true,
+  };
 
-  // 1. Read the command line.
-  let parsed;
-  try {
-    parsed = parseArgs(context.argv);
-  } catch (error) {
-    if (error instanceof UsageError) {
-      stderr(`error: ${error.message}\n`);
-      return 2;
-    }
-    throw error;
-  }
-  const { flags } = parsed;
-  if (flags.help) {
-    stdout(createHelp(context.command, version));
-    return 0;
-  }
-  if (flags.version) {
+  // 1. The command line is read (runCommand has answered --help); --version answers here.
+  if (args.version) {
     stdout(`${version}\n`);
     return 0;
   }
+  let options: Record<string, unknown> = Object.fromEntries(
+    PARAMETERS.filter((p) => args[p.flag.slice(2)] !== undefined).map((p) => [p.name, args[p.flag.slice(2)]]),
+  );
 
   // 2. Ask for what is missing, only when someone can answer.
-  let options: Record<string, unknown> = parsed.options;
   const missing = REQUIRED_PARAMETERS.filter((name) => options[name] === undefined || options[name] === '');
   if (missing.length > 0) {
     if (!context.interactive || flags.yes) {
@@ -81,30 +106,22 @@ export async function init(context: CreateContext): Promise<ExitCode> {
   }
 
   // 4. Check the target directory.
-  const directory = parsed.directory ?? config.repoName;
+  const directory = directoryArg ?? config.repoName;
   const target = resolve(context.cwd, directory);
-  if (existsSync(target) && !statSync(target).isDirectory()) {
-    stderr(`error: ${directory} exists and is not a directory. Choose another target directory.\nNothing was written.\n`);
-    return 2;
-  }
-  if (flags.adopt) {
-    if (!flags.projen) {
-      stderr('error: --adopt makes the repo projen-managed and cannot be combined with --no-projen. Drop one of them.\nNothing was written.\n');
-      return 2;
-    }
-    if (existsSync(join(target, '.projenrc.ts'))) {
-      stderr(`error: ${directory} already has a .projenrc.ts. Change the parameters there and run \`npx projen\`.\nNothing was written.\n`);
-      return 2;
-    }
-  } else if (!flags.force && !isEmptyDirectory(target)) {
-    stderr(`error: ${directory} is not empty. Choose another directory, or pass --force to write into it (files of the same name are replaced).\nNothing was written.\n`);
+  const refusal = targetProblem(target, directory, flags);
+  if (refusal) {
+    stderr(`error: ${refusal}\nNothing was written.\n`);
     return 2;
   }
 
   // 5. Render every file in memory before touching the disk.
   const packageManager = detectPackageManager(context.env);
   const packageSpec = context.env[PACKAGE_SPEC_VARIABLE] || `create-keyless-build@^${version}`;
-  const { renderRepository, deployCommand, packageName } = await import('../render/repository.js');
+  const [{ renderRepository }, { deployCommand }, { packageName }] = await Promise.all([
+    import('../render/repository.js'),
+    import('../render/cloudformation.js'),
+    import('../render/package-files.js'),
+  ]);
   const files: FileToWrite[] = renderRepository(config, {
     projen: flags.projen,
     marker: flags.projen ? PROJEN_FILE_MARKER : undefined,
@@ -114,11 +131,8 @@ export async function init(context: CreateContext): Promise<ExitCode> {
     .filter((file) => !(flags.adopt && file.owner === 'sample' && existsSync(join(target, file.path))))
     .map((file) => ({ path: file.path, content: file.content, readonly: flags.projen && file.owner === 'managed' }));
   if (flags.projen) {
-    const { renderProjenrc } = await import('../projen/projenrc-file.js');
-    const name = packageName(config);
-    files.push({ path: '.projenrc.ts', content: renderProjenrc(options as unknown as KeylessBuildOptions, name, packageSpec, packageManager) });
-    files.push({ path: 'package.json', content: bootstrapPackageJson(name, packageSpec) });
-    files.push({ path: '.projen/tasks.json', content: BOOTSTRAP_TASKS });
+    const { projenBootstrapFiles } = await import('../projen/projenrc-file.js');
+    files.push(...projenBootstrapFiles(options as unknown as KeylessBuildOptions, packageName(config), packageSpec, packageManager));
   }
   files.sort((a, b) => a.path.localeCompare(b.path));
 
@@ -166,8 +180,22 @@ export async function init(context: CreateContext): Promise<ExitCode> {
 
   // 9. Say what comes next.
   const changeTo = relative(context.cwd, target) === '' ? undefined : directory;
-  stdout(nextSteps(config, changeTo, flags, packageManager, deployCommand(config)));
+  stdout(nextSteps({ config, changeTo, flags, packageManager, deployCommand: deployCommand(config) }));
   return 0;
+}
+
+/** Why create must not write into the target, if it must not. */
+function targetProblem(target: string, directory: string, flags: { projen: boolean; adopt: boolean; force: boolean }): string | undefined {
+  if (existsSync(target) && !statSync(target).isDirectory()) return `${directory} exists and is not a directory. Choose another target directory.`;
+  if (flags.adopt) {
+    if (!flags.projen) return '--adopt makes the repo projen-managed and cannot be combined with --no-projen. Drop one of them.';
+    if (existsSync(join(target, '.projenrc.ts'))) return `${directory} already has a .projenrc.ts. Change the parameters there and run \`npx projen\`.`;
+    return undefined;
+  }
+  if (!flags.force && !isEmptyDirectory(target)) {
+    return `${directory} is not empty. Choose another directory, or pass --force to write into it (files of the same name are replaced).`;
+  }
+  return undefined;
 }
 
 /** Dependencies of an existing package.json that the generated one does not declare. */
@@ -193,73 +221,8 @@ function missingMessage(missing: readonly ParameterName[], yes: boolean): string
   return `error: missing required parameters (${why}):\n${lines.join('\n')}\nNothing was written.\n`;
 }
 
-/** Lets the first `npx projen` run .projenrc.ts; projen then writes its own tasks.json. */
-const BOOTSTRAP_TASKS = `${JSON.stringify({ tasks: { default: { name: 'default', steps: [{ exec: 'tsx .projenrc.ts' }] } } }, null, 2)}\n`;
-
-function bootstrapPackageJson(name: string, packageSpec: string): string {
-  const [specName, specVersion] = splitSpec(packageSpec);
-  return `${JSON.stringify(
-    {
-      name,
-      private: true,
-      type: 'module',
-      // Replaced by projen's own package.json on the first `npx projen`.
-      devDependencies: { 'projen': '^0.103.25', 'constructs': '^10.8.1', [specName]: specVersion, 'tsx': '^4.23.0', 'typescript': '~5.9.3' },
-    },
-    null,
-    2,
-  )}\n`;
-}
-
-/** `create-keyless-build@^1.0.0` or `create-keyless-build@file:/x.tgz` -> [name, version]. */
-export function splitSpec(spec: string): [string, string] {
-  const at = spec.indexOf('@', 1);
-  return at < 0 ? [spec, '*'] : [spec.slice(0, at), spec.slice(at + 1)];
-}
-
-export type PackageManager = 'npm' | 'pnpm' | 'yarn' | 'bun';
-
-/** The manager that ran us (`npm create`, `pnpm create`, ...), from npm_config_user_agent. */
-export function detectPackageManager(env: NodeJS.ProcessEnv): PackageManager {
-  const agent = env.npm_config_user_agent?.split(' ')[0]?.split('/')[0];
-  return agent === 'pnpm' || agent === 'yarn' || agent === 'bun' ? agent : 'npm';
-}
-
-function projenCommand(packageManager: PackageManager): [string, string[]] {
-  if (packageManager === 'npm') return ['npx', ['projen']];
-  if (packageManager === 'bun') return ['bunx', ['projen']];
-  return [packageManager, ['exec', 'projen']];
-}
-
 function run(command: string, args: readonly string[], cwd: string, stderr: (text: string) => void, env?: NodeJS.ProcessEnv): boolean {
   const result = spawnSync(command, args, { cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
   if (result.error) stderr(`error: ${command}: ${result.error.message}\n`);
   return result.status === 0;
-}
-
-function nextSteps(
-  config: KeylessBuildConfig,
-  changeTo: string | undefined,
-  flags: { projen: boolean; install: boolean; git: boolean; adopt: boolean },
-  pm: PackageManager,
-  deploy: string,
-): string {
-  // No `cd` when the repo was created in the current directory.
-  const steps: string[] = changeTo ? [`cd ${changeTo}`] : [];
-  if (!flags.install) {
-    steps.push(`${pm} install${flags.projen ? ` && ${projenCommand(pm).flat().join(' ')}` : ''}`);
-  }
-  if (flags.adopt) {
-    // The repo exists already, with its remote: review what projen now owns, then commit.
-    steps.push('git diff', 'git add -A && git commit -m "Manage keyless-build files with projen"');
-    return ['', 'Next steps:', ...steps.map((s, i) => `  ${i + 1}. ${s}`), ''].join('\n');
-  }
-  steps.push(deploy);
-  if (!flags.git) steps.push('git init');
-  steps.push('git add -A && git commit -m "keyless-build"', `git remote add origin git@github.com:${config.repo}.git`, `git push -u origin ${config.branches[0] ?? 'main'}`);
-  const notes: string[] = [];
-  if (!config.ownerId && config.subjects.length > 0) {
-    notes.push(`If ${config.repo} was created on or after 2026-07-15, its OIDC tokens carry immutable subjects:`, `re-run with --owner-id and --repo-id (gh api repos/${config.repo} --jq '.owner.id, .id').`);
-  }
-  return ['', 'Next steps:', ...steps.map((s, i) => `  ${i + 1}. ${s}`), ...(notes.length ? ['', ...notes] : []), ''].join('\n');
 }

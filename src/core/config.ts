@@ -1,4 +1,4 @@
-import * as check from './checks';
+import * as check from './parameter-rules';
 import { ConfigError, type ConfigIssue } from './config-error';
 import { PARAMETER_TABLE, type ActionPinning, type OidcProviderMode, type ParameterName, type Partition } from './parameters';
 import { deriveSubjects } from './subjects';

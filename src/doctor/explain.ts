@@ -136,3 +136,14 @@ function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/**
+ * Explains an error message pasted from a job log: the error's name is its first word in the
+ * AWS CLI's and the SDK's forms, the failed call is guessed from the text.
+ */
+export function explainMessage(text: string, context: Omit<ExplainContext, 'operation'>): Explanation {
+  const operation = /AssumeRole(?!WithWebIdentity)|TagSession|DurationSeconds/.test(text) ? 'AssumeRole' : 'GetCallerIdentity';
+  const code = /^\s*(?:An error occurred \()?([A-Z][A-Za-z]+)\)?/.exec(text)?.[1];
+  const error = Object.assign(new Error(text), { name: code && !/^(Error|Could|Not|User)$/.test(code) ? code : 'Error' });
+  return explainAwsError(error, { operation, ...context });
+}

@@ -1,6 +1,7 @@
 import type { KeylessBuildOptions } from '../core/config';
-import { GENERATED_TSCONFIG, OUT_DIR, SRC_DIR } from '../render/package-files';
 import { PARAMETERS } from '../core/parameters';
+import { OUT_DIR, SRC_DIR } from '../core/constants';
+import { GENERATED_TSCONFIG } from '../render/package-files';
 
 /** The module `.projenrc.ts` imports the component from. */
 export const COMPONENT_MODULE = 'create-keyless-build/projen';
@@ -84,4 +85,36 @@ export function renderProjenrc(options: KeylessBuildOptions, projectName: string
 
 function order(name: string): number {
   return PARAMETERS.findIndex((p) => p.name === name);
+}
+
+export interface BootstrapFile {
+  readonly path: string;
+  readonly content: string;
+}
+
+/**
+ * What makes a new repo a projen project before projen has run: `.projenrc.ts`, a package.json
+ * that installs projen and this package, and a tasks.json whose default task runs `.projenrc.ts`.
+ * The first `npx projen` replaces the last two with projen's own.
+ */
+export function projenBootstrapFiles(options: KeylessBuildOptions, projectName: string, packageSpec: string, packageManager: string): BootstrapFile[] {
+  const [specName, specVersion] = splitSpec(packageSpec);
+  const packageJson = {
+    name: projectName,
+    private: true,
+    type: 'module',
+    devDependencies: { 'projen': '^0.103.25', 'constructs': '^10.8.1', [specName]: specVersion, 'tsx': '^4.23.0', 'typescript': '~5.9.3' },
+  };
+  const tasks = { tasks: { default: { name: 'default', steps: [{ exec: 'tsx .projenrc.ts' }] } } };
+  return [
+    { path: '.projenrc.ts', content: renderProjenrc(options, projectName, packageSpec, packageManager) },
+    { path: 'package.json', content: `${JSON.stringify(packageJson, null, 2)}\n` },
+    { path: '.projen/tasks.json', content: `${JSON.stringify(tasks, null, 2)}\n` },
+  ];
+}
+
+/** `create-keyless-build@^1.0.0` or `create-keyless-build@file:/x.tgz` -> [name, version]. */
+function splitSpec(spec: string): [string, string] {
+  const at = spec.indexOf('@', 1);
+  return at < 0 ? [spec, '*'] : [spec.slice(0, at), spec.slice(at + 1)];
 }

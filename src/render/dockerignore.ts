@@ -1,4 +1,4 @@
-import { OUT_DIR } from './package-files';
+import { OUT_DIR } from '../core/constants';
 
 /**
  * Keeps credentials and local state out of the build context. The workflow writes its

@@ -1,10 +1,10 @@
-import type { KeylessBuildConfig } from '../core/config';
-
 /**
  * What the generated repo's package.json and tsconfig.json must hold so that
  * `npm ci && npm run build` works inside the image. Shared by the plain
  * (`--no-projen`) renderer and the projen component.
  */
+import type { KeylessBuildConfig } from '../core/config';
+import { OUT_DIR, SRC_DIR } from '../core/constants';
 
 export const UPLOADER_DEPENDENCIES: Readonly<Record<string, string>> = {
   '@aws-sdk/client-s3': '^3.1175.0',
@@ -14,10 +14,6 @@ export const UPLOADER_DEV_DEPENDENCIES: Readonly<Record<string, string>> = {
   '@types/node': '^24.19.2',
   'typescript': '~5.9.3',
 };
-
-/** Compiled output; the Dockerfile runs `node dist/upload.js`. */
-export const OUT_DIR = 'dist';
-export const SRC_DIR = 'src';
 
 export const GENERATED_TSCONFIG = {
   compilerOptions: {
@@ -36,6 +32,9 @@ export const GENERATED_TSCONFIG = {
   include: [`${SRC_DIR}/**/*.ts`],
 } as const;
 
+/** The plain repo's .gitignore; a projen repo gets projen's. */
+export const GENERATED_GITIGNORE = ['node_modules/', `${OUT_DIR}/`, '*.log', '.env', '.env.*', ''].join('\n');
+
 /** What the upload script reads from its environment, as the projen `upload` task sets it. */
 export function uploadEnvironment(config: KeylessBuildConfig): Record<string, string> {
   return { S3_BUCKET: config.bucket, S3_PREFIX: config.prefix, AWS_REGION: config.region, UPLOAD_DIR: config.uploadDir };
@@ -48,3 +47,27 @@ export const GENERATED_SCRIPTS: Readonly<Record<string, string>> = {
   upload: `node ${OUT_DIR}/upload.js`,
   start: `node ${OUT_DIR}/index.js`,
 };
+
+/** An npm package name from the GitHub repository name: lowercase, not starting with "." or "_". */
+export function packageName(config: KeylessBuildConfig): string {
+  return config.repoName.toLowerCase().replace(/^[._]+/, '') || 'app';
+}
+
+/** The plain repo's package.json. */
+export function generatedPackageJson(config: KeylessBuildConfig): Record<string, unknown> {
+  return {
+    name: packageName(config),
+    version: '0.1.0',
+    private: true,
+    type: 'module',
+    scripts: { ...GENERATED_SCRIPTS },
+    dependencies: { ...UPLOADER_DEPENDENCIES },
+    devDependencies: { ...UPLOADER_DEV_DEPENDENCIES },
+    engines: { node: `>=${config.nodeVersion}` },
+  };
+}
+
+/** JSON as the generated files write it: two-space indent, final newline. */
+export function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}

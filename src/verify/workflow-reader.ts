@@ -134,3 +134,19 @@ export function resolveShell(script: string, env: Readonly<Record<string, string
   });
   return lines.join('\n');
 }
+
+/** Items of a multi-line or comma-separated action input. */
+export function splitList(value: string): string[] {
+  return value.split(/\r?\n|,(?=[^,=]*=)/).map((item) => item.trim()).filter((item) => item !== '' && !item.startsWith('#'));
+}
+
+/** A value without one pair of surrounding quotes. */
+export function unquote(value: string): string {
+  return value.trim().replace(/^(["'])(.*)\1$/, '$2');
+}
+
+/** The file line of the first occurrence of `needle` in a step's run: source, or the run: key's line. */
+export function lineInRun(workflow: WorkflowFile, step: WorkflowStep, needle: string): number {
+  const at = needle ? step.run!.source.indexOf(needle.trim()) : -1;
+  return at >= 0 ? workflow.lineOf(step.run!.startOffset + at) : step.run!.line;
+}

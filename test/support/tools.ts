@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, relative } from 'node:path';
 
 /**
  * The path of a command-line tool the tests need, from PATH or Go's bin folder.
@@ -20,4 +20,40 @@ export function run(command: string, args: readonly string[], options: { cwd?: s
   const result = spawnSync(command, args, { encoding: 'utf8', ...options });
   if (result.error) throw result.error;
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+export interface CommandResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The result of a command that must succeed; a failure throws with its output. */
+export function must<T extends CommandResult>(result: T, what: string): T {
+  if (result.code !== 0) throw new Error(`${what} failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
+  return result;
+}
+
+/** `npm pack` of the package in `dir` into `destination`; the tarball's path. */
+export function pack(dir: string, destination: string): string {
+  const name = must(run('npm', ['pack', '--pack-destination', destination, '--silent'], { cwd: dir }), 'npm pack').stdout.trim().split('\n').pop()!;
+  return join(destination, name);
+}
+
+export type TreeSnapshot = Map<string, { content: string; mode: number }>;
+
+/** Every file below dir except node_modules and .git: path -> content and permission bits. */
+export function snapshotTree(dir: string): TreeSnapshot {
+  const files: TreeSnapshot = new Map();
+  const walk = (current: string) => {
+    for (const name of readdirSync(current)) {
+      if (name === 'node_modules' || name === '.git') continue;
+      const full = join(current, name);
+      const stats = statSync(full);
+      if (stats.isDirectory()) walk(full);
+      else files.set(relative(dir, full), { content: readFileSync(full, 'utf8'), mode: stats.mode & 0o777 });
+    }
+  };
+  walk(dir);
+  return files;
 }
