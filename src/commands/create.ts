@@ -10,7 +10,7 @@ import { UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from '../render/pack
 import type { ArgDefinition, ArgsDefinition } from './args';
 import { defineCommand, type CommandContext, type ExitCode } from './command';
 import { createHelp } from './create-help';
-import { detectPackageManager, nextSteps, projenCommand } from './next-steps';
+import { detectPackageManager, nextSteps, projenCommand, type PackageManager } from './next-steps';
 import { isEmptyDirectory, writeFilesAtomically, type FileToWrite } from './write-files';
 
 /** Where the projen repo's devDependency on this package comes from; a tarball path when testing a local build. */
@@ -117,24 +117,7 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
   // 5. Render every file in memory before touching the disk.
   const packageManager = detectPackageManager(context.env);
   const packageSpec = context.env[PACKAGE_SPEC_VARIABLE] || `create-keyless-build@^${version}`;
-  const [{ renderRepository }, { deployCommand }, { packageName }] = await Promise.all([
-    import('../render/repository.js'),
-    import('../render/cloudformation.js'),
-    import('../render/package-files.js'),
-  ]);
-  const files: FileToWrite[] = renderRepository(config, {
-    projen: flags.projen,
-    marker: flags.projen ? PROJEN_FILE_MARKER : undefined,
-    version,
-  })
-    // Adopting keeps every file the user already owns; only the managed ones are replaced.
-    .filter((file) => !(flags.adopt && file.owner === 'sample' && existsSync(join(target, file.path))))
-    .map((file) => ({ path: file.path, content: file.content, readonly: flags.projen && file.owner === 'managed' }));
-  if (flags.projen) {
-    const { projenBootstrapFiles } = await import('../projen/projenrc-file.js');
-    files.push(...projenBootstrapFiles(options as unknown as KeylessBuildOptions, packageName(config), packageSpec, packageManager));
-  }
-  files.sort((a, b) => a.path.localeCompare(b.path));
+  const files = await renderFilesToWrite(config, options as unknown as KeylessBuildOptions, { ...flags, target, version, packageSpec, packageManager });
 
   // 6. A dry run shows the tree and stops.
   if (flags.dryRun) {
@@ -165,23 +148,47 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
   if (flags.git && !existsSync(join(target, '.git')) && !run('git', ['init', '--quiet'], target, stderr)) {
     stderr('warning: git init failed; run it yourself.\n');
   }
-  if (flags.install) {
-    stdout(`Installing with ${packageManager}...\n`);
-    if (!run(packageManager, ['install'], target, stderr)) {
-      stderr(`error: ${packageManager} install failed in ${directory}. The files are written; fix the cause and run it again.\n`);
-      return 1;
-    }
-    // projen installs with a frozen lock file when CI is set; this first synth adds the dependencies.
-    if (flags.projen && !run(...projenCommand(packageManager), target, stderr, { ...context.env, CI: undefined })) {
-      stderr(`error: projen synth failed in ${directory}. Run \`npx projen\` there to see why.\n`);
-      return 1;
-    }
-  }
+  if (flags.install && !installAndSynth(target, directory, flags.projen, packageManager, context)) return 1;
 
   // 9. Say what comes next.
   const changeTo = relative(context.cwd, target) === '' ? undefined : directory;
+  const { deployCommand } = await import('../render/cloudformation.js');
   stdout(nextSteps({ config, changeTo, flags, packageManager, deployCommand: deployCommand(config) }));
   return 0;
+}
+
+/** Every file of the new repo, rendered in memory; when adopting, the user's files are left out. */
+async function renderFilesToWrite(
+  config: KeylessBuildConfig,
+  options: KeylessBuildOptions,
+  how: { projen: boolean; adopt: boolean; target: string; version: string; packageSpec: string; packageManager: PackageManager },
+): Promise<FileToWrite[]> {
+  const [{ renderRepository }, { packageName }] = await Promise.all([import('../render/repository.js'), import('../render/package-files.js')]);
+  const files: FileToWrite[] = renderRepository(config, { projen: how.projen, marker: how.projen ? PROJEN_FILE_MARKER : undefined, version: how.version })
+    // Adopting keeps every file the user already owns; only the managed ones are replaced.
+    .filter((file) => !(how.adopt && file.owner === 'sample' && existsSync(join(how.target, file.path))))
+    .map((file) => ({ path: file.path, content: file.content, readonly: how.projen && file.owner === 'managed' }));
+  if (how.projen) {
+    const { projenBootstrapFiles } = await import('../projen/projenrc-file.js');
+    files.push(...projenBootstrapFiles(options, packageName(config), how.packageSpec, how.packageManager));
+  }
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** Installs the dependencies and, in a projen repo, runs the first synth. */
+function installAndSynth(target: string, directory: string, projen: boolean, packageManager: PackageManager, context: CommandContext): boolean {
+  const { stdout, stderr } = context;
+  stdout(`Installing with ${packageManager}...\n`);
+  if (!run(packageManager, ['install'], target, stderr)) {
+    stderr(`error: ${packageManager} install failed in ${directory}. The files are written; fix the cause and run it again.\n`);
+    return false;
+  }
+  // projen installs with a frozen lock file when CI is set; this first synth adds the dependencies.
+  if (projen && !run(...projenCommand(packageManager), target, stderr, { ...context.env, CI: undefined })) {
+    stderr(`error: projen synth failed in ${directory}. Run \`npx projen\` there to see why.\n`);
+    return false;
+  }
+  return true;
 }
 
 /** Why create must not write into the target, if it must not. */
