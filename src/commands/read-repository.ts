@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
 import { isDockerfilePath, isWorkflowPath } from '../verify/file-kinds';
+import { dockerfileReferences, readWorkflows } from '../verify/parsed-repository';
 
 /** Directories never part of what a repo declares. */
 const SKIPPED_DIRECTORIES = new Set(['node_modules', '.git', 'cdk.out', 'coverage', '.projen', '.tmp']);
@@ -26,7 +27,17 @@ export function readRepository(root: string): Map<string, string> {
     }
   };
   walk(root, 0);
+  readNamedDockerfiles(root, files);
   return files;
+}
+
+/** Dockerfiles with other names, read because a workflow builds them by name (`file:`, `-f`). */
+function readNamedDockerfiles(root: string, files: Map<string, string>): void {
+  for (const { path } of dockerfileReferences(readWorkflows(files))) {
+    const full = resolve(root, path);
+    if (files.has(path) || relative(root, full).startsWith('..')) continue;
+    if (existsSync(full) && statSync(full).isFile() && statSync(full).size <= MAX_FILE_BYTES) files.set(path, readFileSync(full, 'utf8'));
+  }
 }
 
 function isRelevant(path: string): boolean {

@@ -28,7 +28,8 @@ export function checkBaseImages({ dockerfiles, today }: Repository, report: Repo
       if (stage) stages.add(stage.toLowerCase());
       const image = (imageWord ?? '').replace(/\$\{([A-Za-z_]\w*)(?::-([^}]*))?\}|\$([A-Za-z_]\w*)/g, (_, braced?: string, fallback?: string, bare?: string) => args[braced ?? bare!] ?? fallback ?? '');
       if (stages.has(image.toLowerCase()) && image !== imageWord) continue;
-      const node = /^(?:docker\.io\/)?(?:library\/)?node:(\d+)/.exec(image);
+      // The official image, also behind a registry or mirror prefix (public.ecr.aws/docker/library/node, mirror.gcr.io/library/node).
+      const node = /^(?:[\w.-]+(?::\d+)?\/)*node:(\d+)/.exec(image);
       if (!node) continue;
       const major = Number(node[1]);
       const endOfLife = NODE_END_OF_LIFE[major] ?? (major < 18 ? 'before 2025' : undefined);

@@ -4,8 +4,21 @@ export function isWorkflowPath(path: string): boolean {
   return /^\.github\/workflows\/[^/]+\.ya?ml$/.test(path);
 }
 
-export function isDockerfilePath(path: string): boolean {
-  const name = path.split('/').pop()!;
-  return /^(Dockerfile|Containerfile)(\.[\w.-]+)?$/.test(name) || /\.(Dockerfile|Containerfile)$/.test(name);
+/** An action's metadata file: `.github/actions/**\/action.yml` and any other local action. */
+export function isActionPath(path: string): boolean {
+  return /(^|\/)action\.ya?ml$/.test(path);
 }
 
+/** Notes about a Dockerfile (Dockerfile.md), not one. */
+const DOCUMENT = /\.(md|markdown|txt|rst|adoc|html?|orig|bak|swp)$/i;
+
+/**
+ * Dockerfiles by name, as repositories name them: Dockerfile, Dockerfile.prod, Dockerfile-dev,
+ * prod.Dockerfile, app.dockerfile, Containerfile, in any case. A file with another name is
+ * read when a workflow names it (build-push-action's `file:`, `docker build -f`).
+ */
+export function isDockerfilePath(path: string): boolean {
+  const name = path.split('/').pop()!;
+  if (DOCUMENT.test(name)) return false;
+  return /^(dockerfile|containerfile)([.-][\w.-]+)?$/i.test(name) || /\.(dockerfile|containerfile)$/i.test(name);
+}

@@ -10,7 +10,8 @@ import { checkBuildArguments } from './build-arguments';
 import { checkCredentialFiles } from './credential-files';
 import { checkExpressionsInRun } from './expressions';
 import { parseRepository, type Repository } from './parsed-repository';
-import type { Finding, Report, VerifyOptions } from './rules';
+import { RULES, type Finding, type Report, type VerifyOptions } from './rules';
+import { checkSecretExposure } from './secret-exposure';
 import { checkSecrets } from './secrets';
 import { checkSdkVersion } from './sdk-version';
 import { checkChainedDuration } from './session-duration';
@@ -19,6 +20,7 @@ import { checkTrust } from './trust';
 const RULE_FAMILIES: readonly ((repository: Repository, report: Report) => void)[] = [
   checkUnreadableWorkflows,
   checkSecrets,
+  checkSecretExposure,
   checkCredentialFiles,
   checkBuildArguments,
   checkExpressionsInRun,
@@ -32,7 +34,7 @@ const RULE_FAMILIES: readonly ((repository: Repository, report: Report) => void)
 /** Checks every rule on the files (path relative to the repo root, `/`-separated -> content). */
 export function verifyFiles(files: ReadonlyMap<string, string>, options: VerifyOptions = {}): Finding[] {
   const findings: Finding[] = [];
-  const report: Report = (file, line, rule, message, fix) => findings.push({ file, line, rule, message, fix });
+  const report: Report = (file, line, rule, message, fix, severity) => findings.push({ file, line, rule, severity: severity ?? RULES[rule].severity, message, fix });
   const repository = parseRepository(files, options.today ?? new Date());
   for (const check of RULE_FAMILIES) check(repository, report);
   return findings.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.rule.localeCompare(b.rule));

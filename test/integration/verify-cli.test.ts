@@ -58,13 +58,39 @@ describe('keyless-build verify (the real binary)', () => {
     expect(report.files).toBe(5);
     expect(report.findings).toEqual(verify(readRepository(SEED_FIXTURE), new Date()));
     for (const finding of report.findings) {
-      expect(Object.keys(finding).sort()).toEqual(['file', 'fix', 'line', 'message', 'rule']);
+      expect(Object.keys(finding).sort()).toEqual(['file', 'fix', 'line', 'message', 'rule', 'severity']);
       expect(Object.keys(RULES)).toContain(finding.rule);
     }
 
     const cleanRepo = runCli(['verify', '--json', writeRepo(generated())], { cwd: ROOT, bin: KEYLESS_BIN });
     expect(cleanRepo.code).toBe(0);
     expect((JSON.parse(cleanRepo.stdout) as { findings: unknown[] }).findings).toEqual([]);
+  });
+
+  it('--min-severity: only findings at or above it are shown and fail the run', () => {
+    const all = verify(readRepository(SEED_FIXTURE), new Date());
+    const high = runCli(['verify', SEED_FIXTURE, '--json', '--min-severity', 'high'], { cwd: ROOT, bin: KEYLESS_BIN });
+    const report = JSON.parse(high.stdout) as { minSeverity: string; findings: Finding[] };
+    expect(report.minSeverity).toBe('high');
+    expect(report.findings).toEqual(all.filter((f) => f.severity === 'high'));
+    expect(high.code).toBe(report.findings.length > 0 ? 1 : 0);
+
+    const text = runCli(['verify', SEED_FIXTURE], { cwd: ROOT, bin: KEYLESS_BIN });
+    expect(text.stdout.indexOf('== high')).toBeLessThan(text.stdout.indexOf('== medium'));
+    expect(text.stdout.indexOf('== medium')).toBeLessThan(text.stdout.indexOf('== low'));
+
+    // A repo whose only finding is low passes a CI gate at medium.
+    const files = generated();
+    files.set(WORKFLOW_PATH, files.get(WORKFLOW_PATH)!.replace(/# v7\.0\.1/, '# v4.2.2'));
+    const dir = writeRepo(files);
+    expect(runCli(['verify', dir], { cwd: ROOT, bin: KEYLESS_BIN }).code).toBe(1);
+    const gated = runCli(['verify', dir, '--min-severity', 'medium'], { cwd: ROOT, bin: KEYLESS_BIN });
+    expect(gated.code).toBe(0);
+    expect(gated.stdout).toMatch(/^No findings \(\d+ files checked; 1 below medium not shown\)\.\n$/);
+
+    const bad = runCli(['verify', '--min-severity', 'critical'], { cwd: ROOT, bin: KEYLESS_BIN });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--min-severity "critical" is not a severity; use one of low, medium, high');
   });
 
   it('a hand-made repo with another workflow name is found', () => {

@@ -69,6 +69,7 @@ describe('each rule fires on a minimal edit of a clean repo, and only that rule'
   const cases: [RuleId, () => Map<string, string>, number][] = [
     ['secret-id-mismatch', () => edit(clean(), 'Dockerfile', 'id=upload-credentials', 'id=build-credentials'), 2],
     ['secret-not-required', () => edit(clean(), 'Dockerfile', ',required=true', ''), 1],
+    ['secret-leaves-mount', () => edit(clean(), 'Dockerfile', '    node dist/upload.js', '    node dist/upload.js && cp /run/secrets/upload-credentials /app/.aws-credentials'), 1],
     ['secret-path-mismatch', () => edit(clean(), 'Dockerfile', 'AWS_SHARED_CREDENTIALS_FILE=/run/secrets/upload-credentials ', 'AWS_SHARED_CREDENTIALS_FILE=/run/secrets/upload-credentials.ini '), 1],
     ['credentials-in-build-context', () => {
       let files = edit(clean(), WORKFLOW_PATH, 'credentials_dir="$RUNNER_TEMP/keyless-build"', 'credentials_dir="$GITHUB_WORKSPACE/.keyless-build"');
@@ -81,7 +82,7 @@ describe('each rule fires on a minimal edit of a clean repo, and only that rule'
     ['credential-in-arg', () => edit(clean(), 'Dockerfile', 'ARG AWS_REGION\n', 'ARG AWS_REGION\nARG AWS_SECRET_ACCESS_KEY\n'), 1],
     ['credential-in-env', () => edit(clean(), 'Dockerfile', 'ENV NODE_ENV=production', 'ENV NODE_ENV=production NPM_TOKEN=npm_fake'), 1],
     ['credential-in-build-arg', () => edit(clean(), WORKFLOW_PATH, '            AWS_REGION=ap-northeast-1\n', '            AWS_REGION=ap-northeast-1\n            AWS_SESSION_TOKEN=${{ env.AWS_SESSION_TOKEN }}\n'), 1],
-    ['expression-in-run', () => edit(clean(), WORKFLOW_PATH, '--role-arn "$UPLOAD_ROLE_ARN"', '--role-arn "${{ env.UPLOAD_ROLE_ARN }}"'), 1],
+    ['expression-in-run', () => edit(clean(), WORKFLOW_PATH, '--role-arn "$UPLOAD_ROLE_ARN"', '--role-arn "${{ github.event.inputs.role }}"'), 1],
     ['trust-wildcard-sub', () => edit(clean(), 'iam/oidc-role-trust-policy.json', 'repo:acme/my-app:ref:refs/heads/main', 'repo:acme/*:ref:refs/heads/main'), 1],
     ['trust-missing-sub', () => edit(clean(), 'iam/oidc-role-trust-policy.json', /,\s*"token\.actions\.githubusercontent\.com:sub": "[^"]*"/, ''), 1],
     ['oidc-trust-missing', () => {
@@ -118,11 +119,11 @@ describe('each rule fires on a minimal edit of a clean repo, and only that rule'
   });
 
   it('points at the line of the edit', () => {
-    const files = edit(clean(), WORKFLOW_PATH, '--role-arn "$UPLOAD_ROLE_ARN"', '--role-arn "${{ env.UPLOAD_ROLE_ARN }}"');
+    const files = edit(clean(), WORKFLOW_PATH, '--role-arn "$UPLOAD_ROLE_ARN"', '--role-arn "${{ github.event.inputs.role }}"');
     const [finding] = verify(files);
     const lines = files.get(WORKFLOW_PATH)!.split('\n');
     expect(finding!.file).toBe(WORKFLOW_PATH);
-    expect(lines[finding!.line - 1]).toContain('--role-arn "${{ env.UPLOAD_ROLE_ARN }}"');
+    expect(lines[finding!.line - 1]).toContain('--role-arn "${{ github.event.inputs.role }}"');
 
     const unrequired = edit(clean(), 'Dockerfile', ',required=true', '');
     const [mount] = verify(unrequired);
