@@ -35,7 +35,15 @@ const args = {
       return region;
     },
   },
-  'explain': { type: 'string', valueHint: '<message>', description: 'explain an error message from a workflow log (offline; no AWS call)' },
+  'explain': {
+    type: 'string',
+    valueHint: '<message>',
+    description: 'explain an error message from a workflow log (offline; no AWS call)',
+    parse: (text) => {
+      if (text.trim() === '') throw new UsageError('--explain needs the error text from the log, e.g. --explain "Error: Could not load credentials from any providers"');
+      return text;
+    },
+  },
   'json': { type: 'boolean', description: 'print the results as JSON' },
   'help': { type: 'boolean', short: 'h', description: 'show this help' },
 } satisfies ArgsDefinition;
@@ -54,6 +62,13 @@ AWS_* variables, AWS_PROFILE, SSO, web identity; AWS_ENDPOINT_URL is honoured):
   temporary-credentials  whether role B's temporary credentials work (GetCallerIdentity with them)
 Run it with role A's credentials to see what the workflow will see. Role B's ARN, the
 duration and the region are read from the repo's workflow; flags override them.
+
+--explain "<text>" explains an error pasted from a job log, offline: configure-aws-credentials'
+messages, OIDC provider and trust refusals, IAM's "is not authorized to perform" (which role
+made the call, which role the action belongs to, which policy refused), expired and over-long
+sessions, BuildKit's "secret ... not found". With [dir] it also reads what the repo says: the
+workflows' permissions, triggers and configure-aws-credentials steps, the Dockerfile's secret
+mounts and the IAM documents.
 
 Options:
 ${formatOptions(args).join('\n')}

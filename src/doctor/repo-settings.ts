@@ -1,8 +1,8 @@
 import { MAX_CHAINED_SESSION_DURATION } from '../core/constants';
-import type { ExplainContext } from './explain';
-import { isWorkflowPath } from '../verify/file-kinds';
-import { readPolicies } from '../verify/policy-reader';
-import { resolveShell, scanWorkflow, usesAction } from '../verify/workflow-reader';
+import type { ExplainContext, OidcStep, RepoFacts } from './explanation';
+import { parseRepository } from '../verify/parsed-repository';
+import { providedSecrets, secretMounts } from '../verify/secrets';
+import { grantsWrite, resolveShell, usesAction, type WorkflowFile, type WorkflowStep } from '../verify/workflow-reader';
 
 /** What doctor checks, read from the repo and overridden by flags. */
 export interface DoctorParameters {
@@ -15,6 +15,8 @@ export interface DoctorParameters {
   readonly source: string;
   readonly trustedPrincipals: readonly string[];
   readonly trustedSubjects: readonly string[];
+  /** What else the repo tells about a failure; explanations use it, JSON shows it. */
+  readonly facts: RepoFacts;
 }
 
 export interface DoctorOverrides {
@@ -25,8 +27,9 @@ export interface DoctorOverrides {
 
 /** Role B's ARN, the duration, the region and the trust the repo declares, from its files. */
 export function readDoctorParameters(files: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv, overrides: DoctorOverrides): DoctorParameters {
-  const chaining = findChainingStep(files);
-  const statements = readPolicies(files).statements;
+  const repository = parseRepository(files, new Date(0));
+  const chaining = findChainingStep(repository.workflows);
+  const statements = repository.policies.statements;
   const unique = (values: string[]) => [...new Set(values)];
   return {
     roleArn: overrides.roleArn ?? chaining?.roleArn,
@@ -36,7 +39,54 @@ export function readDoctorParameters(files: ReadonlyMap<string, string>, env: No
     source: overrides.roleArn ? '--role-arn' : (chaining?.source ?? ''),
     trustedPrincipals: unique(statements.filter((s) => s.actions.includes('sts:AssumeRole')).flatMap((s) => s.principals)),
     trustedSubjects: unique(statements.flatMap((s) => s.subjects.map((subject) => subject.value))),
+    facts: readFacts(repository),
   };
+}
+
+function readFacts(repository: ReturnType<typeof parseRepository>): RepoFacts {
+  const { workflows } = repository;
+  const oidcSteps: OidcStep[] = [];
+  let unchainedSecondStep: RepoFacts['unchainedSecondStep'];
+  const majors: number[] = [];
+  for (const workflow of workflows) {
+    for (const step of workflow.steps) {
+      if (!usesAction(step, 'aws-actions/configure-aws-credentials')) continue;
+      const major = /^v?(\d+)/.exec(/@(v\d[\w.]*)$/.exec(step.uses!.value)?.[1] ?? step.uses!.comment ?? '')?.[1];
+      if (major) majors.push(Number(major));
+      if (!signsInWithOidc(step)) continue;
+      const earlier = workflow.steps.find((s) => s.job === step.job && s.index < step.index && usesAction(s, 'aws-actions/configure-aws-credentials'));
+      const where = `${workflow.path}:${step.with['role-to-assume']!.line}`;
+      if (earlier) unchainedSecondStep ??= { where, role: step.with['role-to-assume']!.value };
+      else oidcSteps.push({ where, role: step.with['role-to-assume']!.value, idToken: idTokenGranted(workflow, step) });
+    }
+  }
+  const assuming = workflows.filter((w) => w.steps.some((s) => usesAction(s, 'aws-actions/configure-aws-credentials')));
+  const provided = providedSecrets(workflows);
+  return {
+    oidcSteps,
+    unchainedSecondStep,
+    triggers: [...new Set(assuming.flatMap((w) => w.triggers))],
+    environments: [...new Set(assuming.flatMap((w) => w.jobs.map((j) => j.environment).filter((e): e is string => e !== undefined)))],
+    roleA: oidcSteps[0]?.role,
+    credentialsActionMajor: majors.length ? Math.min(...majors) : undefined,
+    mountedSecretIds: [...new Set(secretMounts(repository.dockerfiles).map((m) => m.id))],
+    providedSecretIds: [...new Set(provided.secrets.map((s) => s.id))],
+    secretIdsUnknown: provided.unknownIds,
+    statements: repository.policies.statements,
+  };
+}
+
+/** A step that asks for GitHub's OIDC token: a role, no keys, no chaining, no token file. */
+function signsInWithOidc(step: WorkflowStep): boolean {
+  const input = (name: string) => step.with[name]?.value;
+  return input('role-to-assume') !== undefined && !input('aws-access-key-id') && !input('web-identity-token-file') && !/^true$/i.test(input('role-chaining') ?? '');
+}
+
+/** The job's `permissions:` replaces the workflow's; without either, GitHub's default token has no id-token. */
+function idTokenGranted(workflow: WorkflowFile, step: WorkflowStep): boolean | undefined {
+  if (workflow.kind === 'action') return undefined;
+  const job = workflow.jobs.find((j) => j.id === step.job);
+  return grantsWrite(job?.permissions ?? workflow.permissions, 'id-token');
 }
 
 /** What an explanation may quote of the repo. */
@@ -47,6 +97,7 @@ export function explainContext(parameters: DoctorParameters): Omit<ExplainContex
     sessionTags: parameters.sessionTags,
     trustedPrincipals: parameters.trustedPrincipals,
     trustedSubjects: parameters.trustedSubjects,
+    facts: parameters.facts,
   };
 }
 
@@ -59,12 +110,11 @@ interface ChainingStep {
 }
 
 /** The step that assumes role B (configure-aws-credentials with role-chaining, or `aws sts assume-role`), and the region. */
-function findChainingStep(files: ReadonlyMap<string, string>): ChainingStep | undefined {
+function findChainingStep(workflows: readonly WorkflowFile[]): ChainingStep | undefined {
   let found: ChainingStep | undefined;
   let region: string | undefined;
-  for (const [path, text] of files) {
-    if (!isWorkflowPath(path)) continue;
-    for (const step of scanWorkflow(path, text).steps) {
+  for (const workflow of workflows) {
+    for (const step of workflow.steps) {
       if (usesAction(step, 'aws-actions/configure-aws-credentials')) {
         const stepRegion = step.with['aws-region']?.value;
         if (!region && stepRegion && !stepRegion.includes('${{')) region = stepRegion;
@@ -73,7 +123,7 @@ function findChainingStep(files: ReadonlyMap<string, string>): ChainingStep | un
             roleArn: step.with['role-to-assume'].value,
             duration: Number(step.with['role-duration-seconds']?.value ?? MAX_CHAINED_SESSION_DURATION),
             sessionTags: !/^true$/i.test(step.with['role-skip-session-tagging']?.value ?? ''),
-            source: `${path}:${step.with['role-to-assume'].line}`,
+            source: `${workflow.path}:${step.with['role-to-assume'].line}`,
           };
         }
       }
@@ -82,7 +132,7 @@ function findChainingStep(files: ReadonlyMap<string, string>): ChainingStep | un
         const arn = /--role-arn[=\s]+["']?([^"'\s]+)/.exec(script)?.[1];
         if (arn && !arn.includes('$')) {
           const seconds = /--duration-seconds[=\s]+["']?(\d+)/.exec(script)?.[1];
-          found = { roleArn: arn, duration: seconds ? Number(seconds) : MAX_CHAINED_SESSION_DURATION, sessionTags: false, source: `${path}:${step.run.line}` };
+          found = { roleArn: arn, duration: seconds ? Number(seconds) : MAX_CHAINED_SESSION_DURATION, sessionTags: false, source: `${workflow.path}:${step.run.line}` };
         }
       }
     }

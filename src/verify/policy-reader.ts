@@ -10,7 +10,11 @@ import { isWorkflowPath } from './file-kinds';
 export interface TrustStatement {
   readonly file: string;
   readonly line: number;
+  /** Allow or Deny. */
+  readonly effect: string;
   readonly actions: readonly string[];
+  /** `Resource` values (ARN patterns). */
+  readonly resources: readonly string[];
   /** `Principal.AWS` values: the roles and accounts a role's trust admits. */
   readonly principals: readonly string[];
   /** `:sub` condition values with their lines. */
@@ -79,7 +83,8 @@ export function readPolicies(files: ReadonlyMap<string, string>): PolicyFiles {
             }
           }
         }
-        statements.push({ file: path, line: lineOf(statement), actions, principals, subjects, federated });
+        const effect = strings(statement.get('Effect', true))[0] ?? 'Allow';
+        statements.push({ file: path, line: lineOf(statement), effect, actions, resources: strings(statement.get('Resource', true)), principals, subjects, federated });
       }
     });
     if (holdsPolicy) policyFiles++;

@@ -42,19 +42,19 @@ export function secretMounts(dockerfiles: readonly Dockerfile[]): SecretMount[] 
   return mounts;
 }
 
-interface ProvidedSecret {
+export interface ProvidedSecret {
   readonly file: string;
   readonly line: number;
   readonly id: string;
 }
 
-interface Provided {
+export interface Provided {
   readonly secrets: ProvidedSecret[];
   /** A secrets input given as one expression (`secrets: ${{ secrets.ALL }}`): its ids are known only at run time. */
   readonly unknownIds: boolean;
 }
 
-function providedSecrets(workflows: readonly WorkflowFile[]): Provided {
+export function providedSecrets(workflows: readonly WorkflowFile[]): Provided {
   const secrets: ProvidedSecret[] = [];
   let unknownIds = false;
   for (const workflow of workflows) {
