@@ -18,10 +18,16 @@ export const NODE_END_OF_LIFE: Readonly<Record<number, string>> = {
 export function checkBaseImages({ dockerfiles, today }: Repository, report: Report): void {
   for (const dockerfile of dockerfiles) {
     const args: Record<string, string> = {};
+    /** Where each ARG default is written: the line to edit when FROM takes the image from it. */
+    const argLines: Record<string, number> = {};
+    const reported = new Set<number>();
     const stages = new Set<string>();
     for (const instruction of dockerfile.instructions) {
       if (instruction.keyword === 'ARG' && stages.size === 0) {
-        for (const match of instruction.args.matchAll(/([A-Za-z_]\w*)=("[^"]*"|\S*)/g)) args[match[1]!] = unquote(match[2]!);
+        for (const match of instruction.args.matchAll(/([A-Za-z_]\w*)=("[^"]*"|\S*)/g)) {
+          args[match[1]!] = unquote(match[2]!);
+          argLines[match[1]!] = instruction.line;
+        }
       }
       if (instruction.keyword !== 'FROM') continue;
       const [imageWord, , stage] = instruction.args.trim().split(/\s+/);
@@ -33,8 +39,11 @@ export function checkBaseImages({ dockerfiles, today }: Repository, report: Repo
       if (!node) continue;
       const major = Number(node[1]);
       const endOfLife = NODE_END_OF_LIFE[major] ?? (major < 18 ? 'before 2025' : undefined);
-      if (endOfLife && (major < 18 || new Date(`${endOfLife}T00:00:00Z`) <= today)) {
-        report(dockerfile.path, instruction.line, 'base-image-end-of-life', `${image} is Node.js ${major}, end of life since ${endOfLife}: no more security fixes`, 'use a supported release line (see https://github.com/nodejs/Release), e.g. node:24-slim or newer');
+      const fromArg = /\$\{?([A-Za-z_]\w*)/.exec(imageWord ?? '')?.[1];
+      const line = fromArg && args[fromArg] !== undefined ? argLines[fromArg]! : instruction.line;
+      if (endOfLife && (major < 18 || new Date(`${endOfLife}T00:00:00Z`) <= today) && !reported.has(line)) {
+        reported.add(line);
+        report(dockerfile.path, line, 'base-image-end-of-life', `${image} is Node.js ${major}, end of life since ${endOfLife}: no more security fixes`, 'use a supported release line (see https://github.com/nodejs/Release), e.g. node:24-slim or newer');
       }
     }
   }

@@ -93,6 +93,21 @@ describe('keyless-build verify (the real binary)', () => {
     expect(bad.stderr).toContain('--min-severity "critical" is not a severity; use one of low, medium, high');
   });
 
+  it('reads from disk the files a hand-made repo keeps elsewhere: a Dockerfile named by file:, a composite action', () => {
+    const files = new Map([
+      ['.github/workflows/ci.yml', 'on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: ./.github/actions/login\n      - uses: docker/build-push-action@53b7df96c91f9c12dcc8a07bcb9ccacbed38856a # v7.3.0\n        with:\n          file: build/image.def\n'],
+      ['.github/actions/login/action.yml', 'runs:\n  using: composite\n  steps:\n    - uses: aws-actions/configure-aws-credentials@v4\n'],
+      ['build/image.def', 'FROM node:24-slim\nRUN --mount=type=secret,id=creds node upload.js\n'],
+    ]);
+    const result = runCli(['verify', writeRepo(files), '--json'], { cwd: ROOT, bin: KEYLESS_BIN });
+    const findings = (JSON.parse(result.stdout) as { findings: Finding[] }).findings;
+    expect(findings.map((f) => `${f.file}:${f.line} ${f.rule}`)).toEqual([
+      '.github/actions/login/action.yml:4 action-not-pinned',
+      '.github/actions/login/action.yml:4 action-outdated',
+      'build/image.def:2 secret-not-required',
+    ]);
+  });
+
   it('a hand-made repo with another workflow name is found', () => {
     const files = generated();
     const workflow = files.get(WORKFLOW_PATH)!;
