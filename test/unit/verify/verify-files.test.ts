@@ -15,7 +15,10 @@ import { isDockerignored } from '../../../src/verify/dockerignore-match';
 import { readRepository } from '../../../src/commands/read-repository';
 import { RULES, type Finding, type RuleId } from '../../../src/verify/rules';
 import { verifyFiles } from '../../../src/verify/verify-files';
+import { PARAMETER_SETS } from '../../support/parameter-sets';
 import { renderContents } from '../../support/render';
+import { resolveConfig } from '../../../src/core/config';
+import { renderRepository } from '../../../src/render/repository';
 import { ROOT } from '../../support/run-cli';
 
 /** The day the end-of-life rule is evaluated on, so results do not depend on when tests run. */
@@ -53,6 +56,14 @@ describe('generated repositories are clean', () => {
     const files = generated(options, projen);
     expect(files.size).toBeGreaterThan(10);
     expect(verify(files)).toEqual([]);
+  });
+
+  it.each(PARAMETER_SETS.map((set) => [set.name, set] as const))('audit parameter set %s: clean (with tag pinning, action-not-pinned only, by choice)', (_name, set) => {
+    const config = resolveConfig(set.options);
+    const files = new Map(renderRepository(config, { projen: set.projen, version: '0.0.0-test' }).map((f) => [f.path, f.content]));
+    const findings = verify(files);
+    if (config.actionPinning === 'tag') expect(new Set(rules(findings))).toEqual(new Set(['action-not-pinned']));
+    else expect(findings).toEqual([]);
   });
 
   it('tag pinning: exactly one action-not-pinned per action, nothing else', () => {
