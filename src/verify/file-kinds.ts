@@ -9,8 +9,8 @@ export function isActionPath(path: string): boolean {
   return /(^|\/)action\.ya?ml$/.test(path);
 }
 
-/** Notes about a Dockerfile (Dockerfile.md), not one. */
-const DOCUMENT = /\.(md|markdown|txt|rst|adoc|html?|orig|bak|swp)$/i;
+/** Files about Dockerfiles, not Dockerfiles: code (dockerfile.ts), notes (Dockerfile.md), templates, backups. */
+const DOCUMENT = /\.(m?[jt]sx?|c[jt]s|mts|py|go|rs|rb|java|kt|cs|php|sh|ps1|json|ya?ml|toml|xml|lock|snap|md|markdown|txt|rst|adoc|html?|j2|jinja2?|tmpl|tpl|template|hbs|mustache|orig|bak|swp)$/i;
 
 /**
  * Dockerfiles by name, as repositories name them: Dockerfile, Dockerfile.prod, Dockerfile-dev,

@@ -35,7 +35,7 @@ export function checkSecretExposure({ dockerfiles }: Repository, report: Report)
   for (const mount of secretMounts(dockerfiles)) {
     for (const leak of leaks(mount)) {
       const line = lineInInstruction(mount.dockerfile, mount.instruction, leak.needle);
-      report(mount.file, line, 'secret-leaves-mount', `the secret "${mount.id}" is copied out of its mount into ${leak.into}: that is written into the image layer (and the build cache), where anyone who pulls the image can read it`, 'use the secret where it is mounted (point the tool at the mount: e.g. AWS_SHARED_CREDENTIALS_FILE, NPM_CONFIG_USERCONFIG, GIT_CONFIG_GLOBAL, or a credential helper that reads /run/secrets/...), or remove the copy in the same RUN (&& rm -f FILE) before the layer is written');
+      report(mount.file, line, 'secret-leaves-mount', `the secret "${mount.id}" is copied out of its mount into ${leak.into}: that is written into the image layer (and the build cache), where anyone who pulls the image can read it`, 'use the secret where it is mounted (point the tool at the mount: e.g. AWS_SHARED_CREDENTIALS_FILE, NPM_CONFIG_USERCONFIG, GIT_CONFIG_GLOBAL, or a credential helper that reads the mounted file), or remove the copy in the same RUN (&& rm -f FILE) before the layer is written');
     }
   }
 }

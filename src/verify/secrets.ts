@@ -6,6 +6,8 @@ import type { Report } from './rules';
 import { isWholeExpression, lineInRun, lineInValue, quotedLines, splitList, unquote, type WorkflowFile } from './workflow-reader';
 
 const SOURCE_FILE = /\.(m?[jt]s|cjs|cts|py|sh)$/;
+/** Tests and type declarations name secret paths as data, not to read them. */
+const NOT_A_READER = /(^|\/)(test|tests|__tests__|spec|fixtures?)\/|\.(test|spec)\.[cm]?[jt]s$|\.d\.[cm]?ts$/;
 
 export interface SecretMount {
   readonly file: string;
@@ -93,7 +95,7 @@ export function checkSecrets({ workflows, dockerfiles, files }: Repository, repo
 
   for (const mount of mounts) {
     if (mount.required === true || optionalUse(mount)) continue;
-    report(mount.file, mount.line, 'secret-not-required', `the secret mount "${mount.id}" is not required=true, and the RUN uses it unconditionally: if the secret is missing, BuildKit runs the step without it (build-push-action drops a missing secret file with only a warning) and the failure shows up later, as a missing-credentials error`, `add required=true to the mount: --mount=type=secret,id=${mount.id},required=true. If the step is meant to work without the secret (local or fork builds), say so: required=false, or test for the file ([ -f ${mount.target || '/run/secrets/ID'} ]) before using it`);
+    report(mount.file, mount.line, 'secret-not-required', `the secret mount "${mount.id}" is not required=true, and the RUN uses it unconditionally: if the secret is missing, BuildKit runs the step without it (build-push-action drops a missing secret file with only a warning) and the failure shows up later, as a missing-credentials error`, `add required=true to the mount: --mount=type=secret,id=${mount.id},required=true. If the step is meant to work without the secret (local or fork builds), say so: required=false, or test for it (${mount.target ? `[ -f ${mount.target} ]` : `[ -n "$${mount.env}" ]`}) before using it`);
   }
 
   if (mounts.length > 0 && provided.secrets.length > 0 && !provided.unknownIds) {
@@ -154,7 +156,7 @@ function escape(text: string): string {
 /** Code that reads /run/secrets/<name> must read where a mount puts the secret. */
 function checkSecretPaths(files: ReadonlyMap<string, string>, mounts: readonly SecretMount[], report: Report): void {
   const targets = new Set(mounts.map((m) => m.target).filter((t) => t !== ''));
-  const readers: [string, string][] = [...files].filter(([path]) => SOURCE_FILE.test(path) || isDockerfilePath(path) || mounts.some((m) => m.file === path));
+  const readers: [string, string][] = [...files].filter(([path]) => ((SOURCE_FILE.test(path) && !NOT_A_READER.test(path)) || isDockerfilePath(path) || mounts.some((m) => m.file === path)));
   for (const [path, text] of readers) {
     text.split('\n').forEach((line, index) => {
       // A comment that names a path reads nothing.

@@ -45,8 +45,8 @@ describe('files verify never read', () => {
   it.each(['docker/app.dockerfile', 'Dockerfile-release', 'DOCKERFILE', 'deploy/Containerfile.prod'])('%s is a Dockerfile', (path) => {
     expect(rulesOf(verify({ [path]: unrequired }))).toEqual(['secret-not-required']);
   });
-  it('notes about a Dockerfile are not one (control)', () => {
-    expect(verify({ 'docs/Dockerfile.md': unrequired })).toEqual([]);
+  it.each(['docs/Dockerfile.md', 'src/render/dockerfile.ts', 'src/verify/dockerfile-reader.ts', 'templates/Dockerfile.hbs', 'Dockerfile.j2'])('%s is not one (control)', (path) => {
+    expect(verify({ [path]: unrequired })).toEqual([]);
   });
 
   it("the file a workflow builds with file: or docker build -f, whatever its name", () => {
@@ -76,6 +76,16 @@ describe('files verify never read', () => {
   it('the same action writing under $RUNNER_TEMP, its caller removing the file (control)', () => {
     const files = { '.github/workflows/ci.yml': caller(true), '.github/actions/assume/action.yml': action('"$RUNNER_TEMP/creds.json"'), '.dockerignore': '**/creds.json\n' };
     expect(verify(files)).toEqual([]);
+  });
+});
+
+describe('code that reads a secret path, and code that only names one', () => {
+  const mounted = { Dockerfile: 'FROM node:24-slim\nRUN --mount=type=secret,id=creds,required=true node upload.js\n' };
+  it('a script reading another path is a mismatch', () => {
+    expect(rulesOf(verify({ ...mounted, 'upload.js': "readFileSync('/run/secrets/credentials.json');\n" }))).toEqual(['secret-path-mismatch']);
+  });
+  it.each(['test/upload.test.ts', 'src/upload.spec.js', '__tests__/upload.js', 'lib/constants.d.ts'])('%s only names it (control)', (path) => {
+    expect(verify({ ...mounted, [path]: "const path = '/run/secrets/credentials.json';\n" })).toEqual([]);
   });
 });
 
