@@ -38,6 +38,10 @@ export function explainNoCredentials(error: ErrorText, context: ExplainContext):
   }
   const facts = context.facts;
   const causes = facts ? repoCauses(facts) : [];
+  // The action logs this line when a role is set but the job has no OIDC token (src/index.ts).
+  if (/Did you mean to set the .?id-token.? permission/i.test(error.text)) {
+    causes.unshift('the action noted that the job had no OIDC token: the job lacks `permissions: id-token: write`, or the run is a pull request from a fork, whose token GitHub caps at id-token: read');
+  }
   const general = [
     'the job has no `permissions: id-token: write` (GitHub gives no OIDC token without it; a job-level `permissions:` replaces the workflow\'s)',
     'the run is a pull request from a fork: GitHub caps the fork\'s token at id-token: read and passes no secrets, so there is nothing to sign in with',

@@ -67,6 +67,7 @@ function handMade(edit: (workflow: string) => string, subjects = ['repo:acme/sit
 describe('from the error text alone', () => {
   it.each<[string, string, string[], string[]?]>([
     ['credentials never loaded', 'Error: Credentials could not be loaded, please check your action inputs: Could not load credentials from any providers', ['id-token: write', 'fork', 'role-chaining', 'older configure-aws-credentials'], ['aws sso login']],
+    ['credentials never loaded, with the action\'s own hint', 'It looks like you might be trying to authenticate with OIDC. Did you mean to set the `id-token` permission? If you are not trying to authenticate with OIDC and the action is working successfully, you can ignore this message.\nError: Credentials could not be loaded, please check your action inputs: Could not load credentials from any providers', ['no oidc token', 'id-token: write', 'fork']],
     ['audience', 'Error: Incorrect token audience', ['sts.amazonaws.com', 'client id', 'audience:']],
     ['no provider', 'Error: No OpenIDConnect provider found in your account for https://token.actions.githubusercontent.com', ['create-open-id-connect-provider', "role a's account"]],
     ['thumbprint', "Error: OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint", ['update-open-id-connect-provider-thumbprint', 'trusted root']],
