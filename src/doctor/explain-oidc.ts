@@ -96,7 +96,11 @@ export function explainOidcProvider(error: ErrorText): Explanation | undefined {
   return undefined;
 }
 
-/** STS refused AssumeRoleWithWebIdentity: the token's sub (or aud) matches nothing in role A's trust. */
+/**
+ * STS refused AssumeRoleWithWebIdentity: the token's sub (or aud) matches nothing in role A's
+ * trust. StringEquals and StringLike compare case-sensitively
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
+ */
 export function explainWebIdentity(error: ErrorText, context: ExplainContext): Explanation | undefined {
   if (!/AssumeRoleWithWebIdentity/.test(error.text) && !/^(InvalidIdentityToken|IDPRejectedClaim)$/.test(error.code ?? '')) return undefined;
   const facts = context.facts;
