@@ -249,8 +249,9 @@ export function splitList(value: string): string[] {
 /**
  * Items of a list input the way docker/build-push-action reads `secrets` and `secret-files`
  * (one per line, commas kept; an item may be double-quoted, `""` inside it standing for `"`,
- * and a quoted item may span lines), as Docker documents them:
- * https://docs.docker.com/build/ci/github-actions/secrets/
+ * and a quoted item may span lines), as Docker documents them
+ * (https://docs.docker.com/build/ci/github-actions/secrets/) and the action reads them
+ * (docker/build-push-action src/context.ts: getInputList('secrets' | 'secret-files', { ignoreComma: true })).
  */
 export function quotedLines(value: string): string[] {
   const items: string[] = [];
