@@ -98,7 +98,7 @@ async function uploadParts(context: UploadContext, handle: FileHandle, file: Loc
         const body = await readPart(handle, file, offset, length);
         const checksum = crc32(body);
         const { ETag } = await context.send(
-          new UploadPartCommand({ Bucket: context.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ChecksumCRC32: crc32Base64(checksum) }),
+          new UploadPartCommand({ Bucket: context.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ChecksumAlgorithm: 'CRC32', ChecksumCRC32: crc32Base64(checksum) }),
         );
         if (!ETag) {
           throw new Error(`UploadPart ${partNumber} of ${key} returned no ETag`);

@@ -27,6 +27,8 @@ export function putObject(context: UploadContext, file: LocalFile, object: Objec
         Body: body,
         ContentType: object.contentType,
         CacheControl: object.cacheControl,
+        // The algorithm too (x-amz-sdk-checksum-algorithm), as the SDK sends it: some S3-compatible servers keep the checksum only with it.
+        ChecksumAlgorithm: 'CRC32',
         ChecksumCRC32: checksum,
       }),
     );
