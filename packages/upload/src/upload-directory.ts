@@ -39,7 +39,7 @@ export interface UploadReport {
 }
 
 /** Uploads every file under `options.dir` to s3://bucket/prefix; resolves with what went up and what did not. Throws SettingError for a bad option or directory. */
-export function uploadDirectory(options: UploadOptions): Promise<UploadReport> {
+export async function uploadDirectory(options: UploadOptions): Promise<UploadReport> {
   return upload(resolveOptions(options));
 }
 
