@@ -1,9 +1,3 @@
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
@@ -12,7 +6,8 @@ import { crc32 } from 'node:zlib';
 
 import { crc32Base64, crc32Combine } from './crc32.js';
 import type { LocalFile } from './list-files.js';
-import { changedWhileUploading, type ObjectMetadata, type UploadContext, type UploadedObject, unquote } from './upload-context.js';
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, uploadPart } from './s3-operations.js';
+import { changedWhileUploading, type ObjectMetadata, type UploadContext, type UploadedObject } from './upload-context.js';
 
 const MiB = 1024 * 1024;
 /** S3 allows at most 10,000 parts, so a very large file gets parts larger than the setting (whole MiB). */
@@ -33,51 +28,24 @@ interface UploadedPart {
  * aborted, so that no billed, invisible parts are left behind.
  */
 export async function putMultipart(context: UploadContext, file: LocalFile, object: ObjectMetadata): Promise<UploadedObject> {
-  const { bucket, send } = context;
-  const { UploadId } = await context.limit(() =>
-    send(
-      new CreateMultipartUploadCommand({
-        Bucket: bucket,
-        Key: object.key,
-        ContentType: object.contentType,
-        CacheControl: object.cacheControl,
-        ChecksumAlgorithm: 'CRC32',
-        ChecksumType: 'FULL_OBJECT',
-      }),
-    ),
-  );
-  if (!UploadId) {
-    throw new Error(`CreateMultipartUpload for ${object.key} returned no UploadId`);
-  }
-  context.openUploads.add(UploadId);
+  const uploadId = await context.limit(() => createMultipartUpload(context.send, object));
+  context.openUploads.add(uploadId);
   const handle = await open(file.absolutePath, 'r');
   try {
-    const parts = await uploadParts(context, handle, file, object.key, UploadId);
+    const parts = await uploadParts(context, handle, file, object.key, uploadId);
     const whole = crc32Base64(parts.reduce((crc, part) => crc32Combine(crc, part.crc32, part.length), 0));
     const sha256 = context.sha256 ? await sha256OfFile(file.absolutePath) : undefined;
-    const { ETag } = await context.limit(() =>
-      send(
-        new CompleteMultipartUploadCommand({
-          Bucket: bucket,
-          Key: object.key,
-          UploadId,
-          ChecksumCRC32: whole,
-          ChecksumType: 'FULL_OBJECT',
-          MultipartUpload: {
-            Parts: parts.map((part, index) => ({ PartNumber: index + 1, ETag: part.etag, ChecksumCRC32: crc32Base64(part.crc32) })),
-          },
-        }),
-      ),
+    const etag = await context.limit(() =>
+      completeMultipartUpload(context.send, object.key, uploadId, parts.map((part) => ({ etag: part.etag, crc32: crc32Base64(part.crc32) })), whole),
     );
-    return { ...object, crc32: whole, ...(sha256 && { sha256 }), etag: unquote(ETag) };
+    return { ...object, crc32: whole, ...(sha256 && { sha256 }), etag };
   } catch (error) {
-    // Not through `send`: it must go out even when the run was cancelled.
-    await context.abortClient.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: object.key, UploadId })).catch((abortError: unknown) => {
+    await abortMultipartUpload(context.send, object.key, uploadId).catch((abortError: unknown) => {
       context.warn(`could not abort the multipart upload of ${object.key} (${String(abortError)}): delete it, or let a lifecycle rule do so`);
     });
     throw error;
   } finally {
-    context.openUploads.delete(UploadId);
+    context.openUploads.delete(uploadId);
     await handle.close();
   }
 }
@@ -97,14 +65,9 @@ async function uploadParts(context: UploadContext, handle: FileHandle, file: Loc
       parts[partNumber - 1] = await context.limit(async () => {
         const body = await readPart(handle, file, offset, length);
         const checksum = crc32(body);
-        const { ETag } = await context.send(
-          new UploadPartCommand({ Bucket: context.bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ChecksumAlgorithm: 'CRC32', ChecksumCRC32: crc32Base64(checksum) }),
-        );
-        if (!ETag) {
-          throw new Error(`UploadPart ${partNumber} of ${key} returned no ETag`);
-        }
+        const etag = await uploadPart(context.send, key, uploadId, partNumber, body, crc32Base64(checksum));
         context.onBytes(length);
-        return { etag: ETag, crc32: checksum, length };
+        return { etag, crc32: checksum, length };
       });
     }
   };

@@ -1,11 +1,11 @@
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { crc32 } from 'node:zlib';
 
 import { crc32Base64 } from './crc32.js';
 import type { LocalFile } from './list-files.js';
-import { changedWhileUploading, type ObjectMetadata, type UploadContext, type UploadedObject, unquote } from './upload-context.js';
+import { putObject as sendPutObject } from './s3-operations.js';
+import { changedWhileUploading, type ObjectMetadata, type UploadContext, type UploadedObject } from './upload-context.js';
 
 /**
  * A file no larger than one part goes as one PutObject from memory, with its
@@ -20,19 +20,8 @@ export function putObject(context: UploadContext, file: LocalFile, object: Objec
     }
     const checksum = crc32Base64(crc32(body));
     const sha256 = context.sha256 ? createHash('sha256').update(body).digest('hex') : undefined;
-    const { ETag } = await context.send(
-      new PutObjectCommand({
-        Bucket: context.bucket,
-        Key: object.key,
-        Body: body,
-        ContentType: object.contentType,
-        CacheControl: object.cacheControl,
-        // The algorithm too (x-amz-sdk-checksum-algorithm), as the SDK sends it: some S3-compatible servers keep the checksum only with it.
-        ChecksumAlgorithm: 'CRC32',
-        ChecksumCRC32: checksum,
-      }),
-    );
+    const etag = await sendPutObject(context.send, object, body, checksum);
     context.onBytes(body.length);
-    return { ...object, crc32: checksum, ...(sha256 && { sha256 }), etag: unquote(ETag) };
+    return { ...object, crc32: checksum, ...(sha256 && { sha256 }), etag };
   });
 }

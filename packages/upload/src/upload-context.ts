@@ -1,6 +1,5 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-
 import type { LocalFile } from './list-files.js';
+import type { Send } from './s3-operations.js';
 
 /** One object of the run: what S3 keeps, and the manifest records. */
 export interface UploadedObject {
@@ -22,11 +21,8 @@ export interface UploadedObject {
 
 /** What the functions that put one file share. */
 export interface UploadContext {
-  bucket: string;
-  /** The client's send, with the run's abort signal (and the first request's bookkeeping). */
-  send: S3Client['send'];
-  /** The client itself, for requests that must go out even when the run was cancelled. */
-  abortClient: S3Client;
+  /** Sends one S3 request with retries (and the first request's bookkeeping). */
+  send: Send;
   warn(line: string): void;
   /** Bounds the requests in flight; a body is read only once its request has its turn, so it also bounds memory. */
   limit: <T>(task: () => Promise<T>) => Promise<T>;
@@ -43,9 +39,4 @@ export type ObjectMetadata = Pick<UploadedObject, 'key' | 'size' | 'contentType'
 /** An error for a file whose size is no longer the listed one: the manifest would record the wrong size. */
 export function changedWhileUploading(file: LocalFile, detail: string): Error {
   return new Error(`${file.relativePath} changed while it was being uploaded (${detail}): upload once the build has finished writing it`);
-}
-
-/** An ETag without its quotes, as the manifest records it. */
-export function unquote(etag: string | undefined): string | undefined {
-  return etag?.replace(/"/g, '');
 }

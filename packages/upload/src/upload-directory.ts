@@ -1,5 +1,3 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-
 import { cacheControlFor } from './cache-control.js';
 import { contentTypeFor, DEFAULT_CONTENT_TYPES } from './content-types.js';
 import { describeError, explainFatal, type Target } from './fatal-errors.js';
@@ -9,7 +7,8 @@ import { type OptionLabels, type ResolvedOptions, resolveOptions, type UploadOpt
 import { Progress } from './progress.js';
 import { putMultipart } from './put-multipart.js';
 import { putObject } from './put-object.js';
-import { configuredEndpoint, createS3Client, credentialsSource } from './s3-client.js';
+import type { Send } from './s3-operations.js';
+import { configuredEndpoint, S3Requests } from './s3-requests.js';
 import type { ObjectMetadata, UploadContext, UploadedObject } from './upload-context.js';
 
 const MiB = 1024 * 1024;
@@ -57,23 +56,21 @@ export async function upload(options: ResolvedOptions, labels?: OptionLabels): P
   );
   const report: UploadReport = { bucket, prefix, uploaded: [], failed: [], skipped, stopped: undefined, cancelled: false, files: files.length, bytes, seconds: 0 };
   const progress = new Progress(files.length, bytes);
-  const client = createS3Client({ region, endpoint: options.endpoint, concurrency: options.concurrency, maxAttempts: options.maxAttempts });
+  const s3 = await S3Requests.create({ bucket, region, endpoint: options.endpoint, concurrency: options.concurrency, maxAttempts: options.maxAttempts, signal });
   const timer = options.progressSeconds > 0 ? setInterval(() => log(`progress: ${progress.line()}`), options.progressSeconds * 1000).unref() : undefined;
   const openUploads = new Set<string>();
   const onAbort = (): void => log(`${typeof signal?.reason === 'string' ? signal.reason : 'cancelled'}: stopping; aborting ${openUploads.size} multipart upload(s) in progress`);
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     try {
-      log(`credentials: ${await credentialsSource(client)}`);
+      log(`credentials: ${await s3.credentialsSource()}`);
     } catch (error) {
       report.stopped = { relativePath: files[0]?.relativePath ?? '', explanation: explainFatal(error, target) ?? describeError(error) };
       return report;
     }
-    const gate = firstRequestGate(client, signal, (error) => explainFatal(error, target) !== undefined);
+    const gate = firstRequestGate(s3, (error) => explainFatal(error, target) !== undefined);
     const context: UploadContext = {
-      bucket,
       send: gate.send,
-      abortClient: client,
       limit: createLimiter(options.concurrency),
       partSize,
       queueSize: options.queueSize,
@@ -115,7 +112,7 @@ export async function upload(options: ResolvedOptions, labels?: OptionLabels): P
     report.seconds = progress.seconds();
     report.uploaded.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     // Keep-alive sockets would hold the process open.
-    client.destroy();
+    s3.destroy();
   }
   return report;
 }
@@ -157,25 +154,21 @@ async function runLanes(
   await Promise.all(Array.from({ length: Math.min(lanes, files.length) }, (_, index) => lane(index === 0)));
 }
 
-/** The client's send with the run's signal, and whether the run's first request (after the SDK's retries) failed fatally. */
-function firstRequestGate(
-  client: S3Client,
-  signal: AbortSignal | undefined,
-  isFatal: (error: unknown) => boolean,
-): { send: S3Client['send']; firstFailedFatally: Promise<boolean>; release(): void } {
+/** S3Requests' send, and whether the run's first request (after the SDK's retries) failed fatally. */
+function firstRequestGate(s3: S3Requests, isFatal: (error: unknown) => boolean): { send: Send; firstFailedFatally: Promise<boolean>; release(): void } {
   let settle: (fatal: boolean) => void = () => undefined;
   const firstFailedFatally = new Promise<boolean>((resolve) => (settle = resolve));
   let first = true;
-  const send = ((command: Parameters<S3Client['send']>[0]) => {
-    const response = client.send(command, { abortSignal: signal });
+  const send: Send = (request, options) => {
+    const answer = s3.send(request, options);
     if (first) {
       first = false;
-      response.then(
+      answer.then(
         () => settle(false),
         (error: unknown) => settle(isFatal(error)),
       );
     }
-    return response;
-  }) as S3Client['send'];
+    return answer;
+  };
   return { send, firstFailedFatally, release: () => settle(false) };
 }
