@@ -79,11 +79,12 @@ export async function upload(options: ResolvedOptions, labels?: OptionLabels): P
       onBytes: (count) => (progress.bytesDone += count),
       warn: log,
     };
+    const contentTypes = { ...DEFAULT_CONTENT_TYPES, ...options.contentTypes };
     const uploadOne = async (file: LocalFile): Promise<void> => {
       const object: ObjectMetadata = {
         key: prefix + file.relativePath,
         size: file.size,
-        contentType: contentTypeFor(file.relativePath, { ...DEFAULT_CONTENT_TYPES, ...options.contentTypes }),
+        contentType: contentTypeFor(file.relativePath, contentTypes),
         cacheControl: cacheControlFor(file.relativePath, options.cacheControl),
       };
       try {
