@@ -81,7 +81,7 @@ afterAll(async () => {
 describe('the packed package, installed in an empty directory', () => {
   it('holds the build, the README and package.json, nothing else; depends on AWS SDK packages only', () => {
     const listing = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
-    expect(listing.filter((file) => !/^package\/(dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)|README\.md|package\.json)$/.test(file))).toEqual([]);
+    expect(listing.filter((file) => !/^package\/(dist\/[\w.-]+\.(js|cjs|d\.ts|d\.cts)|README\.md|LICENSE|package\.json)$/.test(file))).toEqual([]);
     expect(listing).toContain('package/dist/bin.js');
     expect(listing).toContain('package/dist/settings.cjs');
     const manifest = JSON.parse(readFileSync(join(app, 'node_modules', '@keyless-build', 'upload', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
