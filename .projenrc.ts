@@ -81,6 +81,9 @@ project.package.addField('exports', {
   './projen': { types: './lib/projen/index.d.ts', default: './lib/projen/index.js' },
   './package.json': './package.json',
 });
+// packages/upload (@keyless-build/upload): the uploader the generated repos depend on, an npm workspace of this repo.
+project.package.addField('workspaces', ['packages/upload']);
+project.npmignore?.addPatterns('/packages/');
 project.package.addField('peerDependenciesMeta', {
   projen: { optional: true },
   constructs: { optional: true },

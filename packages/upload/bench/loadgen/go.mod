@@ -1,0 +1,3 @@
+module keyless-build/packages/upload/bench/loadgen
+
+go 1.22
