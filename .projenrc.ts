@@ -39,8 +39,10 @@ const project = new typescript.TypeScriptProject({
     'create-keyless-build': 'bin/create-keyless-build.js',
     'keyless-build': 'bin/keyless-build.js',
   },
-  // @aws-sdk/client-sts: only `doctor` loads it.
-  deps: ['yaml@^2.9.1', 'handlebars@^4.7.10', '@clack/prompts@^1.9.0', '@aws-sdk/client-sts@^3.1174.0'],
+  // @aws-sdk/client-sts: only `doctor` loads it. @keyless-build/upload (packages/upload, this
+  // workspace): its settings module names what the Dockerfile passes the uploader, and its version
+  // is the one generated repos depend on.
+  deps: ['yaml@^2.9.1', 'handlebars@^4.7.10', '@clack/prompts@^1.9.0', '@aws-sdk/client-sts@^3.1174.0', '@keyless-build/upload@0.1.0'],
   // projen is a peer: only the projen component loads it, and the user's project brings its own.
   peerDeps: ['projen@^0.103.25', 'constructs@^10.8.1'],
   devDeps: [
@@ -95,6 +97,8 @@ const templates = project.addTask('templates', {
   exec: 'tsx scripts/compile-templates.ts',
 });
 project.compileTask.prependSpawn(templates);
+// The renderer imports @keyless-build/upload/settings: the workspace package is built first.
+project.compileTask.prependExec('npm run build --workspace @keyless-build/upload');
 // The CLI starts from one bundled file: resolving yaml's and handlebars' many modules one by one
 // costs more than create-vite's whole run. projen and the prompt library stay outside, loaded on demand,
 // and so do the verify and doctor commands (lib/commands/verify.js, lib/commands/doctor.js with the AWS SDK):
@@ -106,7 +110,9 @@ project.compileTask.exec(
 project.testTask.reset();
 project.testTask.spawn(project.compileTask);
 project.testTask.exec('tsc --noEmit -p test/tsconfig.json');
-// Both vitest projects: unit (test/unit/, no process or network) and integration (test/integration/).
+project.testTask.exec('tsc --noEmit -p packages/upload/test/tsconfig.json');
+// The vitest projects: unit (test/unit/, no process or network), integration (test/integration/)
+// and the uploader package's (packages/upload/test/).
 project.testTask.exec('vitest run');
 
 project.addTask('test:unit', {
@@ -131,6 +137,11 @@ project.addTask('example', {
   ],
 });
 
+project.addTask('registry', {
+  description: 'A local npm registry (verdaccio) on 127.0.0.1:4873 with this checkout\'s packages published, until Ctrl-C: installs ./example here',
+  steps: [{ spawn: 'compile' }, { exec: 'tsx scripts/local-registry.ts' }],
+});
+
 project.addTask('audit:generated', {
   description: 'Run actionlint, zizmor, hadolint, cfn-lint and checkov on generated repos, with negative controls',
   steps: [{ spawn: 'compile' }, { exec: 'tsx scripts/audit-generated.ts' }],
@@ -147,8 +158,8 @@ project.addTask('bench:synth', {
 });
 
 project.addTask('bench:upload', {
-  description: 'the generated uploader against aws s3 cp, s5cmd and the S3 server ceiling (MinIO)',
-  steps: [{ spawn: 'compile' }, { exec: 'node bench/upload/run.mjs' }],
+  description: 'The uploader package against aws s3 cp, s5cmd and the S3 server ceiling (MinIO): packages/upload/bench',
+  exec: 'npm run bench --workspace @keyless-build/upload',
 });
 
 project.synth();

@@ -1,11 +1,11 @@
 import { defineConfig } from 'vitest/config';
-import { testEnvironment } from './test/support/npm-before.mts';
+import { testEnvironment } from './test/support/npm-before';
 
-// `vitest run` (npm test) runs both projects; `vitest run --project unit` the fast one alone.
+// `vitest run` (npm test) runs every project; `vitest run --project unit` the fast one alone.
 // The end-to-end suite has its own config (vitest.e2e.config.mts).
 export default defineConfig({
   test: {
-    // See test/support/npm-before.mts: the registry CI reaches is a partial mirror.
+    // See test/support/npm-before.ts: the registry CI reaches is a partial mirror.
     env: testEnvironment,
     projects: [
       {
@@ -23,10 +23,14 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // A local npm registry with this repo's packages: generated repos install from it.
+          globalSetup: ['test/support/registry-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 600_000,
         },
       },
+      // The uploader package's own tests (packages/upload/vitest.config.mts): its bin and API against moto.
+      'packages/upload',
     ],
   },
 });

@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import { testEnvironment } from './test/support/npm-before.mts';
+import { testEnvironment } from './test/support/npm-before';
 
 // The end-to-end suite (npm run test:e2e): separate from `vitest run`, whose config includes
 // test/**/*.test.ts only.
@@ -9,7 +9,9 @@ export default defineConfig({
     testTimeout: 600_000,
     hookTimeout: 900_000,
     fileParallelism: false,
-    // See test/support/npm-before.mts: the registry CI reaches is a partial mirror.
+    // A local npm registry with this repo's packages: generated repos and their images install from it.
+    globalSetup: ['test/support/registry-setup.ts'],
+    // See test/support/npm-before.ts: the registry CI reaches is a partial mirror.
     env: testEnvironment,
   },
 });

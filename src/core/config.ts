@@ -35,7 +35,7 @@ export interface KeylessBuildOptions {
   readonly sessionDuration?: number;
   /** Node.js major version of the image. */
   readonly nodeVersion?: string;
-  /** Base image of the Dockerfile (its `NODE_IMAGE` build arg default). */
+  /** Base image of the Dockerfile's stages (each `FROM`). */
   readonly baseImage?: string;
   /** Directory whose files the build uploads, relative to the repo root. */
   readonly uploadDir?: string;

@@ -24,9 +24,6 @@ export const MIN_SESSION_DURATION = 900;
 /** STS caps a session assumed with another role's session (role chaining) at one hour. */
 export const MAX_CHAINED_SESSION_DURATION = 3600;
 
-/** The file the upload step writes and the runtime stage copies, so BuildKit cannot skip the upload. */
-export const UPLOAD_MANIFEST = 'upload-manifest.json';
-
 /** GitHub's OIDC issuer host, as it appears in IAM condition keys and the provider ARN. */
 export const GITHUB_OIDC_HOST = 'token.actions.githubusercontent.com';
 

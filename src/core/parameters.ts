@@ -37,7 +37,7 @@ export const PARAMETER_TABLE = {
   // Role B's credentials are taken before the build starts and must outlive it: as long as chaining allows.
   sessionDuration: { kind: 'integer', example: '3600', default: 3600, description: "role B's session in seconds, 900-3600 (chained sessions are capped at 1 h)" },
   nodeVersion: { kind: 'string', example: '26', default: '26', description: 'Node.js major version of the image' },
-  baseImage: { kind: 'string', example: 'node:26-slim', computedDefault: 'node:<node-version>-slim', description: 'default base image (the NODE_IMAGE build arg)' },
+  baseImage: { kind: 'string', example: 'node:26-slim', computedDefault: 'node:<node-version>-slim', description: 'base image of the Dockerfile (each FROM)' },
   uploadDir: { kind: 'string', example: 'dist', default: 'public', description: 'directory the build uploads' },
   partition: { kind: 'choice', choices: ['aws', 'aws-cn', 'aws-us-gov'], example: 'aws', computedDefault: 'from the region', description: 'AWS partition; must match the region' },
   actionPinning: { kind: 'choice', choices: ['sha', 'tag'], example: 'sha', default: 'sha', description: 'pin actions to release commit SHAs, or use version tags' },

@@ -3,11 +3,17 @@
  * `npm ci && npm run build` works inside the image. Shared by the plain
  * (`--no-projen`) renderer and the projen component.
  */
+import { ENV } from '@keyless-build/upload/settings';
+import uploaderPackage from '@keyless-build/upload/package.json';
 import type { KeylessBuildConfig } from '../core/config';
 import { OUT_DIR, SRC_DIR } from '../core/constants';
 
+/**
+ * The uploader the generated repo runs: this generator's own version of it, so that a newer
+ * create-keyless-build brings its fixes on the next `npx projen` (or Dependabot, in a plain repo).
+ */
 export const UPLOADER_DEPENDENCIES: Readonly<Record<string, string>> = {
-  '@aws-sdk/client-s3': '^3.1175.0',
+  [uploaderPackage.name]: `^${uploaderPackage.version}`,
 };
 
 export const UPLOADER_DEV_DEPENDENCIES: Readonly<Record<string, string>> = {
@@ -37,7 +43,7 @@ export const GENERATED_GITIGNORE = ['node_modules/', `${OUT_DIR}/`, '*.log', '.e
 
 /** What the upload script reads from its environment, as the projen `upload` task sets it. */
 export function uploadEnvironment(config: KeylessBuildConfig): Record<string, string> {
-  return { S3_BUCKET: config.bucket, S3_PREFIX: config.prefix, AWS_REGION: config.region, UPLOAD_DIR: config.uploadDir };
+  return { [ENV.bucket]: config.bucket, [ENV.prefix]: config.prefix, [ENV.region]: config.region, [ENV.dir]: config.uploadDir };
 }
 
 /** npm scripts of the plain generated repo. */

@@ -1,7 +1,9 @@
+import { MANIFEST_FILE, NUMBER_SETTINGS } from '@keyless-build/upload/settings';
 import type { KeylessBuildConfig } from '../core/config';
 import { GITHUB_OIDC_HOST, SECRET_ID, SECRET_TARGET } from '../core/constants';
 import { stsAudience } from '../core/partition';
 import { CLOUDFORMATION_PATH, stackName } from './cloudformation';
+import { UPLOADER_DEPENDENCIES } from './package-files';
 import type { FileOwner, RenderOptions } from './rendered-file';
 import { templates } from './templates.generated';
 
@@ -29,6 +31,9 @@ export function renderReadme(config: KeylessBuildConfig, options: RenderOptions,
     createsEcrRepository: config.createEcrRepository,
     immutableSubjects: Boolean(config.ownerId),
     files: listed,
+    uploaderSpec: Object.entries(UPLOADER_DEPENDENCIES).map(([name, range]) => `\`"${name}": "${range}"\``).join(', '),
+    manifest: MANIFEST_FILE,
+    uploaderSettings: Object.values(NUMBER_SETTINGS),
   });
 }
 

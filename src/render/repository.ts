@@ -5,6 +5,7 @@
 import type { KeylessBuildConfig } from '../core/config';
 import { OUT_DIR, WORKFLOW_PATH } from '../core/constants';
 import { CLOUDFORMATION_PATH, renderCloudFormation } from './cloudformation';
+import { DEPENDABOT_PATH, renderDependabot } from './dependabot';
 import { renderDockerfile } from './dockerfile';
 import { renderDockerignore } from './dockerignore';
 import { iamDocuments } from './iam';
@@ -47,6 +48,7 @@ function sampleFilesOf(config: KeylessBuildConfig, projen: boolean): RenderedFil
     files.push(sample('package.json', json(generatedPackageJson(config))));
     files.push(sample('tsconfig.json', json(GENERATED_TSCONFIG)));
     files.push(sample('.gitignore', GENERATED_GITIGNORE));
+    files.push(sample(DEPENDABOT_PATH, renderDependabot()));
   }
   return files;
 }

@@ -1,3 +1,4 @@
+import { ENV } from '@keyless-build/upload/settings';
 import { Document, type Scalar, type YAMLMap } from 'yaml';
 import { ACTIONS, actionUses, type ActionName } from '../core/actions';
 import type { KeylessBuildConfig } from '../core/config';
@@ -64,7 +65,7 @@ export function workflowObject(config: KeylessBuildConfig): Record<string, unkno
   };
   if (config.branches.length === 0) delete trigger.push;
 
-  const buildArgs = [`S3_BUCKET=${config.bucket}`, `S3_PREFIX=${config.prefix}`, `AWS_REGION=${config.region}`];
+  const buildArgs = [`${ENV.bucket}=${config.bucket}`, `${ENV.prefix}=${config.prefix}`, `${ENV.region}=${config.region}`];
 
   const job: Record<string, unknown> = {
     'name': 'Build, upload to S3, push to ECR',

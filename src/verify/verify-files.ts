@@ -16,6 +16,7 @@ import { checkSecrets } from './secrets';
 import { checkSdkVersion } from './sdk-version';
 import { checkChainedDuration } from './session-duration';
 import { checkTrust } from './trust';
+import { checkVendoredUploader } from './vendored-uploader';
 
 const RULE_FAMILIES: readonly ((repository: Repository, report: Report) => void)[] = [
   checkUnreadableWorkflows,
@@ -29,6 +30,7 @@ const RULE_FAMILIES: readonly ((repository: Repository, report: Report) => void)
   checkActions,
   checkBaseImages,
   checkSdkVersion,
+  checkVendoredUploader,
 ];
 
 /** Checks every rule on the files (path relative to the repo root, `/`-separated -> content). */

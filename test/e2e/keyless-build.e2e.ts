@@ -12,12 +12,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_ID } from '../../src/core/constants';
 import { STEP_IDS, ASSUME_UPLOAD_ROLE_SCRIPT, REMOVE_CREDENTIALS_SCRIPT } from '../../src/render/workflow';
 import { Moto, RunResult, awsJson, createBucket, credentialsIni, isolatedEnv, run, startMoto } from '../support/moto';
+import { testRegistry } from '../support/local-registry';
 import { assertBuilt, runCli } from '../support/run-cli';
 import { requireTool } from '../support/tools';
 import { Credentials, assumeRoleWithWebIdentity, awsAs, awsEnv, awsJsonAs } from './support/aws';
 import { importBaseImage } from './support/base-image';
 import { Finding, scanDirectory, scanImage } from './support/leak-scan';
-import { podmanBuild, removeImages, requirePodman } from './support/podman';
+import { podmanBuild, removeImages, requirePodman, tagImage } from './support/podman';
 import { step } from './support/steps';
 import {
   ExpressionTable,
@@ -31,6 +32,12 @@ import {
 
 interface Scenario {
   label: string;
+  /**
+   * How the repo is made: `npm create keyless-build@latest` from the local registry, exactly as
+   * the README tells a user (a projen repo, installed and synthesized), or the CLI of this
+   * checkout with --no-projen.
+   */
+  create: 'npm create' | 'cli --no-projen';
   args: string[];
   account: string;
   region: string;
@@ -43,6 +50,7 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   {
     label: '(a) the seed parameters',
+    create: 'npm create',
     args: ['--account', '111111111111', '--region', 'ap-northeast-1', '--repo', 'acme/my-app', '--bucket', 'my-bucket'],
     account: '111111111111',
     region: 'ap-northeast-1',
@@ -52,6 +60,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     label: '(b) a prefix and a trust restricted to an environment',
+    create: 'cli --no-projen',
     args: ['--account', '222222222222', '--region', 'eu-west-1', '--repo', 'acme/site', '--bucket', 'acme-site-assets', '--prefix', 'site/v1', '--environments', 'production'],
     account: '222222222222',
     region: 'eu-west-1',
@@ -61,6 +70,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     label: '(c) the AWS GovCloud (US) partition',
+    create: 'cli --no-projen',
     args: ['--account', '333333333333', '--region', 'us-gov-west-1', '--repo', 'acme/gov-app', '--bucket', 'gov-app-bucket', '--prefix', 'releases'],
     account: '333333333333',
     region: 'us-gov-west-1',
@@ -152,6 +162,7 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
   let roleA: Required<Credentials>;
   let roleB: Required<Credentials>;
   let credentialsFile: string;
+  let baseImageName: string | undefined;
 
   const withAuthOff = async <T>(action: () => Promise<T>): Promise<T> => {
     await moto.setAuth(false);
@@ -168,19 +179,40 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
     runnerTemp = join(work, 'runner-temp');
     mkdirSync(runnerTemp);
 
-    await step(`${scenario.label}: create the repo with the CLI`, () => {
-      const created = runCli(['repo', ...scenario.args, '--no-projen', '--no-install', '--no-git'], { cwd: work });
-      if (created.code !== 0) throw new Error(`create-keyless-build failed\n${created.stderr}`);
-    });
-    // What `npm install` after creating does: the lock file the Dockerfile's `npm ci` needs.
-    await step(`${scenario.label}: npm install --package-lock-only`, async () => {
-      const locked = await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], {
-        cwd: repo,
-        env: isolatedEnv(),
-        timeoutMs: 240_000,
+    if (scenario.create === 'npm create') {
+      // From the local registry the suite published this repo's packages to (npm_config_registry).
+      await step(`${scenario.label}: npm create keyless-build@latest repo -- ... (projen), as the README tells`, async () => {
+        const created = await run('npm', ['create', 'keyless-build@latest', 'repo', '--', ...scenario.args, '--no-git'], {
+          cwd: work,
+          env: isolatedEnv({ npm_config_yes: 'true' }),
+          timeoutMs: 600_000,
+        });
+        if (created.code !== 0) throw new Error(`npm create keyless-build@latest failed\n${output(created)}`);
+        expect(created.stdout).toContain('projen-managed');
       });
-      if (locked.code !== 0) throw new Error(`npm install --package-lock-only failed\n${output(locked)}`);
-    });
+      await step(`${scenario.label}: npm install && npx projen && npm run build in the created repo`, async () => {
+        for (const [command, args] of [['npm', ['install', '--no-audit', '--no-fund']], ['npx', ['projen']], ['npm', ['run', 'build']]] as const) {
+          const result = await run(command, args, { cwd: repo, env: isolatedEnv({ CI: '' }), timeoutMs: 600_000 });
+          if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} failed\n${output(result)}`);
+        }
+        expect(existsSync(join(repo, '.projenrc.ts'))).toBe(true);
+        expect(existsSync(join(repo, 'dist', 'upload.js'))).toBe(true);
+      });
+    } else {
+      await step(`${scenario.label}: create the repo with the CLI`, () => {
+        const created = runCli(['repo', ...scenario.args, '--no-projen', '--no-install', '--no-git'], { cwd: work });
+        if (created.code !== 0) throw new Error(`create-keyless-build failed\n${created.stderr}`);
+      });
+      // What `npm install` after creating does: the lock file the Dockerfile's `npm ci` needs.
+      await step(`${scenario.label}: npm install --package-lock-only`, async () => {
+        const locked = await run('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], {
+          cwd: repo,
+          env: isolatedEnv(),
+          timeoutMs: 240_000,
+        });
+        if (locked.code !== 0) throw new Error(`npm install --package-lock-only failed\n${output(locked)}`);
+      });
+    }
 
     workflow = readWorkflow(join(repo, '.github/workflows/keyless-build.yml'));
     const configureStep = workflow.byAction('aws-actions/configure-aws-credentials');
@@ -212,15 +244,20 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       moto = await startMoto({ env: { MOTO_ACCOUNT_ID: scenario.account } });
     });
     await step(`${scenario.label}: import the local Node base image`, async () => {
-      const nodeMajor = Number(/^ARG NODE_IMAGE=node:(\d+)-slim$/m.exec(readFileSync(join(repo, 'Dockerfile'), 'utf8'))?.[1]);
-      if (!nodeMajor) throw new Error('the Dockerfile has no `ARG NODE_IMAGE=node:<major>-slim`');
-      // AWS_ENDPOINT_URL in the image: `podman build --env` does not reach RUN steps.
-      await importBaseImage(nodeMajor, images.base, { AWS_ENDPOINT_URL: moto.endpoint });
+      const from = /^FROM (node:(\d+)-slim) AS build$/m.exec(readFileSync(join(repo, 'Dockerfile'), 'utf8'));
+      if (!from) throw new Error('the Dockerfile has no `FROM node:<major>-slim AS build`');
+      // In the image, as `podman build --env` does not reach RUN steps: AWS_ENDPOINT_URL, and the
+      // local registry the test suite published this repo's packages to (npm ci takes them from it).
+      await importBaseImage(Number(from[2]), images.base, { AWS_ENDPOINT_URL: moto.endpoint, NPM_CONFIG_REGISTRY: testRegistry() });
+      // The Dockerfile names node:<major>-slim: the local stand-in takes that name (podman resolves
+      // the short name to docker.io/library/... and never pulls with --pull=never).
+      baseImageName = `docker.io/library/${from[1]}`;
+      await tagImage(images.base, baseImageName);
     });
   }, 600_000);
 
   afterAll(async () => {
-    await removeImages(Object.values(images));
+    await removeImages([...Object.values(images), ...(baseImageName ? [baseImageName] : [])]);
     await moto?.stop();
     if (work) rmSync(work, { recursive: true, force: true });
   }, 120_000);
@@ -413,14 +450,13 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
         context: join(repo, inputs.context),
         dockerfile: join(repo, inputs.context, 'Dockerfile'),
         tag: images.app,
-        // The one addition: the local stand-in for node:<major>-slim (no registry here).
-        buildArgs: [...inputs.buildArgs, `NODE_IMAGE=${images.base}`],
+        buildArgs: inputs.buildArgs,
         secrets: inputs.secrets,
       });
       expect(built.code, output(built)).toBe(0);
       expect(built.stdout + built.stderr).toMatch(/uploading \d+ files/);
-      // The plain case the Dockerfile sets up: the secret's keys read without loading the SDK.
-      expect(built.stdout + built.stderr).toContain(`credentials: static keys in the [default] profile of /run/secrets/${SECRET_ID}; endpoint: `);
+      // The SDK's default chain found the keys in the shared credentials file, i.e. the mounted secret.
+      expect(built.stdout + built.stderr).toMatch(/credentials: the AWS SDK's default chain \(.*CREDENTIALS_PROFILE/);
     });
     await step(`${scenario.label}: 5 objects in the bucket`, async () => {
       // Each PUT was made with role B's session while moto's IAM checks were on.
@@ -498,7 +534,7 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
           dockerfile: join(repo, inputs.context, 'Dockerfile'),
           tag: images.uploadStage,
           target: 'upload',
-          buildArgs: [...inputs.buildArgs, `NODE_IMAGE=${images.base}`],
+          buildArgs: inputs.buildArgs,
           secrets: inputs.secrets,
         });
         expect(built.code, output(built)).toBe(0);
@@ -578,7 +614,7 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
         dockerfile: join(repo, inputs.context, 'Dockerfile'),
         tag: images.failed,
         target: 'upload',
-        buildArgs: [...inputs.buildArgs, `NODE_IMAGE=${images.base}`],
+        buildArgs: inputs.buildArgs,
         secrets,
       });
 
@@ -604,7 +640,7 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
           dockerfile: file,
           tag: images.failed,
           target: 'upload',
-          buildArgs: [...inputs.buildArgs, `NODE_IMAGE=${images.base}`],
+          buildArgs: inputs.buildArgs,
         });
         expect(built.code, output(built)).not.toBe(0);
         expect(built.stderr).not.toContain('secret required');

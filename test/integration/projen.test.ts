@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJEN_MARKER } from 'projen/lib/common';
@@ -9,10 +9,11 @@ import { PROJEN_FILE_MARKER, WORKFLOW_PATH } from '../../src/core/constants';
 import { PACKAGE_SPEC_VARIABLE } from '../../src/commands/create';
 import { uploadEnvironment } from '../../src/render/package-files';
 import { renderProjenrc } from '../../src/projen/projenrc-file';
+import { publishToTestRegistry } from '../support/local-registry';
 import { isolatedEnv } from '../support/moto';
 import { SEED as seed, SEED_FLAGS as seedFlags } from '../support/parameter-sets';
 import { renderFiles } from '../support/render';
-import { must, pack, run, snapshotTree as snapshot, type TreeSnapshot as Snapshot } from '../support/tools';
+import { must, pack, repack, run, snapshotTree as snapshot, type TreeSnapshot as Snapshot } from '../support/tools';
 
 // Each test runs npm and projen, several synths in a row on a shared machine.
 vi.setConfig({ testTimeout: 300_000 });
@@ -168,24 +169,34 @@ describe('projen', () => {
       expect(failed.stdout + failed.stderr).toContain('TS2322');
     });
 
-    it('a newer build of this package with another action release changes the workflow on the next synth', () => {
+    it('a newer build of this package, with another action release and another uploader version, changes the workflow and the dependency on the next synth', () => {
       const workflowPath = join(repo, WORKFLOW_PATH);
       const before = snapshot(repo);
       const current = readFileSync(workflowPath, 'utf8');
       const { version, sha } = ACTIONS.checkout;
       expect(current).toContain(`actions/checkout@${sha} # ${version}`);
+      const uploader = JSON.parse(readFileSync(join(root, 'packages', 'upload', 'package.json'), 'utf8')) as { name: string; version: string };
+      expect(JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).dependencies[uploader.name]).toBe(`^${uploader.version}`);
 
-      // The next release of this package, built from the same sources but with another checkout release.
+      // The next release of the uploader, published to the test registry as a release would be.
       const next = mkdtempSync(join(tmpdir(), 'kb-next-'));
-      must(run('tar', ['-xzf', tarball, '-C', next]), 'tar');
+      const nextUploaderVersion = uploader.version.replace(/\d+$/, (patch) => String(Number(patch) + 1));
+      publishToTestRegistry(repack(pack(join(root, 'packages', 'upload'), next), join(next, 'uploader'), (dir) => {
+        const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+        writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...manifest, version: nextUploaderVersion }, null, 2));
+      }));
+      // The next release of this package, built from the same sources but with another checkout release and that uploader.
       const nextSha = [...sha].reverse().join('');
       const nextVersion = version.replace(/\d+$/, (patch) => String(Number(patch) + 1));
-      const actionsJs = join(next, 'package', 'lib', 'core', 'actions.js');
-      const source = readFileSync(actionsJs, 'utf8');
-      expect(source).toContain(sha);
-      writeFileSync(actionsJs, source.replace(sha, nextSha).replace(`'${version}'`, `'${nextVersion}'`));
-      mkdirSync(join(next, 'out'));
-      const nextTarball = join(next, 'out', must(run('npm', ['pack', '--pack-destination', join(next, 'out'), '--silent'], { cwd: join(next, 'package') }), 'npm pack').stdout.trim().split('\n').pop()!);
+      const nextTarball = repack(tarball, join(next, 'generator'), (dir) => {
+        const actionsJs = join(dir, 'lib', 'core', 'actions.js');
+        const source = readFileSync(actionsJs, 'utf8');
+        expect(source).toContain(sha);
+        writeFileSync(actionsJs, source.replace(sha, nextSha).replace(`'${version}'`, `'${nextVersion}'`));
+        const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+        manifest.dependencies[uploader.name] = nextUploaderVersion;
+        writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
+      });
       // Installed without touching package.json, as `npm update` does within the declared range.
       must(run('npm', ['install', '--no-save', '--no-audit', '--no-fund', nextTarball], { cwd: repo }), 'npm install next');
 
@@ -193,7 +204,10 @@ describe('projen', () => {
       const workflow = readFileSync(workflowPath, 'utf8');
       expect(workflow).toContain(`actions/checkout@${nextSha} # ${nextVersion}`);
       expect(workflow).not.toContain(sha);
-      expect(changedPaths(before, snapshot(repo))).toEqual([WORKFLOW_PATH]);
+      expect(JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).dependencies[uploader.name]).toBe(`^${nextUploaderVersion}`);
+      // projen's post-synth install takes the new uploader from the registry.
+      expect(JSON.parse(readFileSync(join(repo, 'node_modules', ...uploader.name.split('/'), 'package.json'), 'utf8')).version).toBe(nextUploaderVersion);
+      expect(changedPaths(before, snapshot(repo))).toEqual(['.github/workflows/keyless-build.yml', '.projen/deps.json', 'package-lock.json', 'package.json']);
     });
 
     // Last: ejecting ends projen's management of this repo.

@@ -21,6 +21,8 @@ export interface LocalServer {
 export interface ServerSpec {
   /** For messages, e.g. "moto". */
   readonly name: string;
+  /** Where to listen; a free port when not given. */
+  readonly port?: number;
   readonly command: string;
   /** The arguments, given the port to listen on. */
   readonly args: (port: number) => readonly string[];
@@ -31,7 +33,7 @@ export interface ServerSpec {
 
 /** Starts the server and waits until it answers; a server that exits or never answers fails with its log. */
 export async function startLocalServer(spec: ServerSpec): Promise<LocalServer> {
-  const port = await freePort();
+  const port = spec.port ?? (await freePort());
   const url = `http://127.0.0.1:${port}`;
   // A file, not a pipe: a server that logs every request would stall on a pipe nobody drains.
   const logDir = mkdtempSync(join(tmpdir(), `${spec.name}-`));

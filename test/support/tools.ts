@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join, relative } from 'node:path';
 
@@ -38,6 +38,14 @@ export function must<T extends CommandResult>(result: T, what: string): T {
 export function pack(dir: string, destination: string): string {
   const name = must(run('npm', ['pack', '--pack-destination', destination, '--silent'], { cwd: dir }), 'npm pack').stdout.trim().split('\n').pop()!;
   return join(destination, name);
+}
+
+/** A tarball of `npm pack` unpacked into `dir`, changed by `change` (given the package folder), and packed again; the new tarball's path. */
+export function repack(tarball: string, dir: string, change: (packageDir: string) => void): string {
+  mkdirSync(dir, { recursive: true });
+  must(run('tar', ['-xzf', tarball, '-C', dir]), 'tar');
+  change(join(dir, 'package'));
+  return pack(join(dir, 'package'), dir);
 }
 
 export type TreeSnapshot = Map<string, { content: string; mode: number }>;

@@ -19,6 +19,8 @@ export interface NumberSetting {
   readonly default: number;
   readonly min: number;
   readonly max: number;
+  /** What it sets, for READMEs (the generated repo's renders its table from these). */
+  readonly description: string;
 }
 
 // Defaults of the uploader the package replaces, measured with its bench:
@@ -26,14 +28,14 @@ export interface NumberSetting {
 // S3 endpoint (tens of ms away) busy; 8 MiB parts x 4 keep memory per large
 // file at 32 MiB. S3's minimum part size is 5 MiB.
 export const NUMBER_SETTINGS = {
-  concurrency: { env: 'UPLOAD_CONCURRENCY', default: 32, min: 1, max: 256 },
-  partSizeMiB: { env: 'UPLOAD_PART_SIZE_MIB', default: 8, min: 5, max: 512 },
-  queueSize: { env: 'UPLOAD_QUEUE_SIZE', default: 4, min: 1, max: 64 },
-  maxAttempts: { env: 'UPLOAD_MAX_ATTEMPTS', default: 6, min: 1, max: 20 },
-  progressSeconds: { env: 'UPLOAD_PROGRESS_SECONDS', default: 10, min: 0, max: 3600 },
-  // 0 or 1. Off by default: S3 verifies each object's CRC32 itself; SHA-256
-  // costs about 0.6 s of CPU per GiB, worth it when a later step attests digests.
-  sha256: { env: 'UPLOAD_SHA256', default: 0, min: 0, max: 1 },
+  concurrency: { env: 'UPLOAD_CONCURRENCY', default: 32, min: 1, max: 256, description: 'requests in flight at once' },
+  partSizeMiB: { env: 'UPLOAD_PART_SIZE_MIB', default: 8, min: 5, max: 512, description: 'files larger than this go as multipart uploads in parts of this size (MiB)' },
+  queueSize: { env: 'UPLOAD_QUEUE_SIZE', default: 4, min: 1, max: 64, description: 'parts of one file in flight at once' },
+  maxAttempts: { env: 'UPLOAD_MAX_ATTEMPTS', default: 6, min: 1, max: 20, description: 'tries per request, the first included' },
+  progressSeconds: { env: 'UPLOAD_PROGRESS_SECONDS', default: 10, min: 0, max: 3600, description: 'seconds between progress lines; 0 for none' },
+  // Off by default: S3 verifies each object's CRC32 itself; SHA-256 costs about
+  // 0.6 s of CPU per GiB, worth it when a later step attests digests.
+  sha256: { env: 'UPLOAD_SHA256', default: 0, min: 0, max: 1, description: "1: also record each file's SHA-256 in the manifest" },
 } as const satisfies Record<string, NumberSetting>;
 
 /** Every environment variable the bin reads, in the order a Dockerfile would declare them. */

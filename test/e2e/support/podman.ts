@@ -47,3 +47,8 @@ export async function removeImages(tags: readonly string[]): Promise<void> {
   if (tags.length === 0) return;
   await run('podman', ['rmi', '--force', '--ignore', ...tags]);
 }
+
+/** Gives an image another name (e.g. the one a Dockerfile's FROM names). */
+export async function tagImage(image: string, name: string): Promise<void> {
+  await podman(['tag', image, name]);
+}

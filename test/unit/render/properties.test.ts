@@ -199,7 +199,7 @@ describe('hostile text in a free-text parameter', () => {
     expect(structure(files)).not.toEqual(reference);
     const dockerfile = render(SEED, true).get('Dockerfile')!;
     files.set(WORKFLOW_PATH, workflow);
-    files.set('Dockerfile', dockerfile.replace('ARG NODE_IMAGE=node:26-slim', 'ARG NODE_IMAGE=node:26-slim\nRUN id'));
+    files.set('Dockerfile', dockerfile.replace('FROM node:26-slim AS build', 'FROM node:26-slim AS build\nRUN id'));
     expect(structure(files)).not.toEqual(reference);
   });
 });

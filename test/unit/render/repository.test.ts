@@ -4,7 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { ACTIONS } from '../../../src/core/actions';
 import { cloudFormationTemplate } from '../../../src/render/cloudformation';
 import { resolveConfig, type KeylessBuildOptions } from '../../../src/core/config';
-import { PROJEN_FILE_MARKER, SECRET_ID, SECRET_TARGET, UPLOAD_MANIFEST, WORKFLOW_PATH } from '../../../src/core/constants';
+import { ENV, MANIFEST_FILE } from '@keyless-build/upload/settings';
+import { PROJEN_FILE_MARKER, SECRET_ID, SECRET_TARGET, WORKFLOW_PATH } from '../../../src/core/constants';
 import { iamDocuments } from '../../../src/render/iam';
 import type { RenderedFile } from '../../../src/render/rendered-file';
 import { SEED } from '../../support/parameter-sets';
@@ -120,21 +121,23 @@ describe.each(variants)('%s', (_name, options) => {
     expect(fields).toEqual({ type: 'secret', id: SECRET_ID, target: SECRET_TARGET, required: 'true' });
     const args = mounting[0]!.getArguments().map((a) => a.getValue());
     expect(args).toContain(`AWS_SHARED_CREDENTIALS_FILE=${SECRET_TARGET}`);
-    // The script takes credentials from the SDK's default chain, i.e. the file the Dockerfile names.
+    // The script calls the uploader package, which takes credentials from the SDK's default chain,
+    // i.e. the file the Dockerfile names: it names no credential and no secret path of its own.
     const script = content(files, 'src/upload.ts');
-    expect(script).toMatch(/@aws-sdk\/client-s3/);
+    expect(script).toMatch(/from '@keyless-build\/upload'/);
     expect(script).not.toMatch(/accessKeyId\s*:/);
-    expect(script).not.toContain('/run/secrets/credentials.json');
+    expect(script).not.toContain('/run/secrets/');
   });
 
   it('the manifest the upload step writes is the one the runtime stage copies', () => {
-    expect(content(files, 'Dockerfile')).toContain(`COPY --from=upload /app/${UPLOAD_MANIFEST} ./`);
-    // The sample files are the user's and cannot import our constant: they spell it out.
-    expect(content(files, 'src/upload.ts')).toContain(`'${UPLOAD_MANIFEST}'`);
-    expect(content(files, 'src/index.ts')).toContain(`'${UPLOAD_MANIFEST}'`);
+    // The uploader writes MANIFEST_FILE by default; the Dockerfile passes no UPLOAD_MANIFEST, so that is where it is.
+    expect(content(files, 'Dockerfile')).toContain(`COPY --from=upload /app/${MANIFEST_FILE} ./`);
+    expect(content(files, 'Dockerfile')).not.toContain(ENV.manifest);
+    // The sample app is the user's and cannot import our constant: it spells it out.
+    expect(content(files, 'src/index.ts')).toContain(`'${MANIFEST_FILE}'`);
   });
 
-  it('the Dockerfile keeps credentials out of ARG and ENV and lets the base image be overridden', () => {
+  it('the Dockerfile keeps credentials out of ARG and ENV and names the base image in every stage that is not built here', () => {
     const dockerfile = DockerfileParser.parse(content(files, 'Dockerfile'));
     expect(dockerfile.getDirectives().map((d) => [d.getName(), d.getValue()])).toEqual([['syntax', 'docker/dockerfile:1']]);
     const declared = dockerfile
@@ -142,8 +145,9 @@ describe.each(variants)('%s', (_name, options) => {
       .filter((i) => ['ARG', 'ENV'].includes(i.getKeyword()))
       .map((i) => i.getArgumentsContent() ?? '');
     for (const line of declared) expect(line).not.toMatch(/KEY|SECRET|TOKEN|PASSWORD|CREDENTIAL/i);
-    expect(dockerfile.getInitialARGs().map((a) => a.getArgumentsContent())).toEqual([`NODE_IMAGE=${config.baseImage}`]);
-    expect(dockerfile.getFROMs().map((f) => f.getImageName())).toEqual(['${NODE_IMAGE}', 'build', '${NODE_IMAGE}']);
+    expect(dockerfile.getInitialARGs()).toEqual([]);
+    // Literal, so that Dependabot (which does not read ARG defaults) can update it.
+    expect(dockerfile.getFROMs().map((f) => f.getImage())).toEqual([config.baseImage, 'build', config.baseImage]);
   });
 
   it('the build args the workflow passes are the ARGs the Dockerfile declares', () => {

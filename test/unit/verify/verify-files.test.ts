@@ -24,6 +24,8 @@ import { ROOT } from '../../support/run-cli';
 /** The day the end-of-life rule is evaluated on, so results do not depend on when tests run. */
 const TODAY = new Date('2026-11-27T00:00:00Z');
 const SEED_FIXTURE = join(ROOT, 'test', 'fixtures', 'seed-article');
+/** The uploader earlier versions copied into each repo (three files). */
+const VENDORED_UPLOADER = readRepository(join(ROOT, 'test', 'fixtures', 'vendored-uploader'));
 
 const generated = renderContents;
 
@@ -105,8 +107,10 @@ describe('each rule fires on a minimal edit of a clean repo, and only that rule'
     ['chained-session-too-long', () => edit(clean(), WORKFLOW_PATH, 'SESSION_DURATION: "3600"', 'SESSION_DURATION: "7200"'), 1],
     ['action-not-pinned', () => edit(clean(), WORKFLOW_PATH, `actions/checkout@${ACTIONS.checkout.sha} # ${ACTIONS.checkout.version}`, `actions/checkout@${ACTIONS.checkout.version}`), 1],
     ['action-outdated', () => edit(clean(), WORKFLOW_PATH, `# ${ACTIONS.checkout.version}`, '# v4.2.2'), 1],
-    ['base-image-end-of-life', () => edit(clean(), 'Dockerfile', 'ARG NODE_IMAGE=node:26-slim', 'ARG NODE_IMAGE=node:20-slim'), 1],
+    ['base-image-end-of-life', () => edit(clean(), 'Dockerfile', /FROM node:26-slim/g, 'FROM node:20-slim'), 2],
     ['aws-sdk-v2', () => edit(clean(), 'src/upload.ts', /^/, "import AWS from 'aws-sdk';\n"), 1],
+    // A repo created before the uploader became a package: its src/upload.ts and the two files beside it.
+    ['uploader-vendored', () => new Map([...clean(), ...[...VENDORED_UPLOADER].filter(([path]) => path.startsWith('src/'))]), 3],
     ['file-unreadable', () => edit(clean(), WORKFLOW_PATH, 'jobs:\n', 'jobs: [\n'), 1],
   ];
 
@@ -142,13 +146,18 @@ describe('each rule fires on a minimal edit of a clean repo, and only that rule'
   });
 
   it('base images: end of life depends on the date, multi-stage references are not images', () => {
-    const node22 = edit(clean(), 'Dockerfile', 'ARG NODE_IMAGE=node:26-slim', 'ARG NODE_IMAGE=node:22-slim');
+    const node22 = edit(clean(), 'Dockerfile', /FROM node:26-slim/g, 'FROM node:22-slim');
     expect(verify(node22, new Date('2027-04-29T00:00:00Z'))).toEqual([]);
-    const [late] = verify(node22, new Date('2027-05-01T00:00:00Z'));
-    expect(late).toMatchObject({ rule: 'base-image-end-of-life' });
-    // Both stages take the image from the ARG: one finding, at the line to edit.
-    expect(verify(node22, new Date('2027-05-01T00:00:00Z'))).toHaveLength(1);
-    expect(node22.get('Dockerfile')!.split('\n')[late!.line - 1]).toBe('ARG NODE_IMAGE=node:22-slim');
+    const late = verify(node22, new Date('2027-05-01T00:00:00Z'));
+    // Both stages name the image: a finding at each line to edit; `FROM build AS upload` is a stage, not an image.
+    expect(late.map((f) => f.rule)).toEqual(['base-image-end-of-life', 'base-image-end-of-life']);
+    expect(late.map((f) => node22.get('Dockerfile')!.split('\n')[f.line - 1])).toEqual(['FROM node:22-slim AS build', 'FROM node:22-slim AS runtime']);
+    // An image taken from an ARG default is reported once, at the ARG line.
+    const fromArg = edit(clean(), 'Dockerfile', /FROM node:26-slim/g, 'FROM ${NODE_IMAGE}');
+    const withArg = edit(fromArg, 'Dockerfile', '# syntax=docker/dockerfile:1\n', '# syntax=docker/dockerfile:1\nARG NODE_IMAGE=node:22-slim\n');
+    const [argFinding, ...more] = verify(withArg, new Date('2027-05-01T00:00:00Z'));
+    expect(more).toEqual([]);
+    expect(withArg.get('Dockerfile')!.split('\n')[argFinding!.line - 1]).toBe('ARG NODE_IMAGE=node:22-slim');
   });
 
   it('trust subjects: repository and bare wildcards are findings, narrow patterns are not', () => {

@@ -1,3 +1,0 @@
-module keyless-build/bench/upload/loadgen
-
-go 1.22
