@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DockerfileParser, type Run } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
@@ -127,6 +129,14 @@ describe.each(variants)('%s', (_name, options) => {
     expect(script).toMatch(/from '@keyless-build\/upload'/);
     expect(script).not.toMatch(/accessKeyId\s*:/);
     expect(script).not.toContain('/run/secrets/');
+  });
+
+  it("src/upload.ts is the sample of the uploader's README, which the uploader's own tests compile and run", () => {
+    const readme = readFileSync(join(__dirname, '..', '..', '..', 'packages', 'upload', 'README.md'), 'utf8');
+    const sample = /<!-- sample: src\/upload.ts -->\n```ts\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(sample).toBeDefined();
+    expect(content(files, 'src/upload.ts')).toBe(sample);
+    expect(content(files, 'src/upload.ts').split('\n').length).toBeLessThanOrEqual(40);
   });
 
   it('the manifest the upload step writes is the one the runtime stage copies', () => {

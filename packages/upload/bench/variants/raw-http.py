@@ -1,8 +1,8 @@
 import os, sys; sys.path.insert(0, os.environ['VARIANTS_DIR'])
 from importlib import import_module
 tc = import_module('transport-common')
-# The generator's hand-written HTTP/1.1 client (templates/sample/src/s3-http.ts), its SigV4 half left out.
-old = open(os.path.join(os.environ['REPO_ROOT'], 'templates/sample/src/s3-http.ts')).read()
+# The generator's earlier hand-written HTTP/1.1 client (test/fixtures/vendored-uploader/src/s3-http.ts), its SigV4 half left out.
+old = open(os.path.join(os.environ['REPO_ROOT'], 'test/fixtures/vendored-uploader/src/s3-http.ts')).read()
 http = old[old.index('// HTTP/1.1 over keep-alive connections'):]
 open('src/raw-http.ts', 'w').write("import { isIP, connect as netConnect, type Socket } from 'node:net';\n\n// " + http)
 p='src/s3-requests.ts'; s=open(p).read()
