@@ -51,6 +51,8 @@ export interface KeylessBuildOptions {
   readonly createBucket?: boolean;
   /** Whether the CloudFormation template also creates the ECR repository. */
   readonly createEcrRepository?: boolean;
+  /** ARN of a managed policy set as the permissions boundary of every role the templates create. */
+  readonly permissionsBoundary?: string;
 }
 
 /** Options with every default applied and every rule checked. */
@@ -81,6 +83,8 @@ export interface KeylessBuildConfig {
   readonly oidcProvider: OidcProviderMode;
   readonly createBucket: boolean;
   readonly createEcrRepository: boolean;
+  /** The boundary's ARN as given (in role A's account, or AWS managed), or undefined. */
+  readonly permissionsBoundary?: string;
 }
 
 // The options interface and the parameter table name the same parameters (a compile-time check).
@@ -130,6 +134,7 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
   const uploadDir = check.uploadDir(given('uploadDir') ?? PARAMETER_TABLE.uploadDir.default, report);
   check.choices(options as unknown as Record<string, unknown>, report);
   check.templateOnly(cloudformation, options as unknown as Record<string, unknown>, report);
+  const permissionsBoundary = check.permissionsBoundary(given('permissionsBoundary'), partition, account, report);
 
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -159,6 +164,7 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
     oidcProvider: given('oidcProvider') ?? PARAMETER_TABLE.oidcProvider.default,
     createBucket: given('createBucket') ?? PARAMETER_TABLE.createBucket.default,
     createEcrRepository: given('createEcrRepository') ?? PARAMETER_TABLE.createEcrRepository.default,
+    permissionsBoundary,
   };
 }
 

@@ -16,6 +16,8 @@ const REGION = /^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/;
 const ECR_REPOSITORY = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 const ENVIRONMENT = /^[A-Za-z0-9 _.-]{1,255}$/;
 const NUMERIC_ID = /^[1-9]\d{0,19}$/;
+// arn:PARTITION:iam::ACCOUNT|aws:policy/[PATH/]NAME (IAM policy names: 1-128 of [\w+=,.@-]).
+const POLICY_ARN = /^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}|aws):policy\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]{1,128})$/;
 const NODE_VERSION = /^\d{2,}$/;
 // An image reference: [registry/]path[:tag][@digest]; no spaces, quotes or expressions.
 const IMAGE_REFERENCE = /^[a-z0-9][a-z0-9._\-/:]*(?::[\w][\w.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/;
@@ -287,4 +289,26 @@ export function templateOnly(cloudformation: boolean, options: Record<string, un
       report(name, options[name], 'only shapes the CloudFormation template, which cloudformation: false turns off', `remove ${findParameter(name).flag}, or set cloudformation to true`);
     }
   }
+}
+
+/**
+ * A permissions boundary is a managed policy of the role's own account, or an AWS managed one
+ * (`arn:PARTITION:iam::aws:policy/...`), in the region's partition.
+ * @returns the ARN as given, when it is one.
+ */
+export function permissionsBoundary(value: string | undefined, partition: Partition | undefined, account: string | undefined, report: Report): string | undefined {
+  if (value === undefined) return undefined;
+  const match = POLICY_ARN.exec(value);
+  if (!match) {
+    report('permissionsBoundary', value, 'is not an IAM managed policy ARN (arn:PARTITION:iam::ACCOUNT:policy/NAME)', 'pass the ARN of the boundary policy, e.g. arn:aws:iam::111111111111:policy/ci-boundary');
+    return undefined;
+  }
+  const [, arnPartition, arnAccount] = match as unknown as [string, string, string];
+  if (partition && arnPartition !== partition) {
+    report('permissionsBoundary', value, `is in partition ${arnPartition}, but the region is in ${partition}`, `use the policy's ARN in ${partition} (arn:${partition}:iam::...)`);
+  }
+  if (account && arnAccount !== 'aws' && arnAccount !== account) {
+    report('permissionsBoundary', value, `is a policy of account ${arnAccount}; a boundary must be a policy of the role's own account (${account}) or AWS managed`, `use the boundary policy of account ${account}`);
+  }
+  return value;
 }

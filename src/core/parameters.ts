@@ -45,6 +45,11 @@ export const PARAMETER_TABLE = {
   oidcProvider: { kind: 'choice', choices: ['create', 'existing'], example: 'existing', default: 'create', description: "whether the CloudFormation template creates GitHub's OIDC provider or uses the account's" },
   createBucket: { kind: 'boolean', example: 'true', default: false, description: 'the CloudFormation template also creates the bucket' },
   createEcrRepository: { kind: 'boolean', example: 'true', default: true, description: 'the CloudFormation template also creates the ECR repository' },
+  permissionsBoundary: {
+    kind: 'string',
+    example: 'arn:aws:iam::111111111111:policy/ci-boundary',
+    description: 'managed policy set as the permissions boundary of every role the templates create',
+  },
 } as const satisfies Record<string, ParameterSpec>;
 
 export type ParameterName = keyof typeof PARAMETER_TABLE;

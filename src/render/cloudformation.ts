@@ -44,6 +44,7 @@ export function cloudFormationTemplate(config: KeylessBuildConfig): Record<strin
       RoleName: config.oidcRoleName,
       Description: `Assumed by ${config.repo} with GitHub OIDC; pushes to ECR and assumes ${config.uploadRoleName}`,
       MaxSessionDuration: 3600,
+      ...boundary(config),
       AssumeRolePolicyDocument: oidcRoleTrustPolicy(config),
       Policies: [
         { PolicyName: 'assume-upload-role', PolicyDocument: oidcRolePermissionPolicy(config) },
@@ -60,6 +61,7 @@ export function cloudFormationTemplate(config: KeylessBuildConfig): Record<strin
       RoleName: config.uploadRoleName,
       Description: `Assumed from ${config.oidcRoleName}; may only put objects into s3://${config.bucket}/${config.prefix}`,
       MaxSessionDuration: 3600,
+      ...boundary(config),
       AssumeRolePolicyDocument: uploadRoleTrustPolicy(config),
       Policies: [{ PolicyName: 'put-objects', PolicyDocument: uploadRolePermissionPolicy(config) }],
     },
@@ -116,6 +118,11 @@ export function cloudFormationTemplate(config: KeylessBuildConfig): Record<strin
       UploadRoleArn: { Description: 'Role B, handed to the docker build', Value: { 'Fn::GetAtt': ['UploadRole', 'Arn'] } },
     },
   };
+}
+
+/** The permissions boundary of a role the template creates, when one is configured. */
+function boundary(config: KeylessBuildConfig): Record<string, string> {
+  return config.permissionsBoundary ? { PermissionsBoundary: config.permissionsBoundary } : {};
 }
 
 /** A checkov suppression with its reason, read by checkov from the resource's Metadata. */

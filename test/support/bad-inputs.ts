@@ -63,4 +63,7 @@ export const BAD_INPUTS: readonly [string, Record<string, unknown>, string, stri
   ['unknown OIDC provider mode', { oidcProvider: 'maybe' }, 'oidcProvider', 'must be create or existing'],
   ['bucket creation without the template', { cloudformation: false, createBucket: true }, 'createBucket', 'cloudformation: false turns off'],
   ['OIDC provider mode without the template', { cloudformation: false, oidcProvider: 'existing' }, 'oidcProvider', 'cloudformation: false turns off'],
+  ['boundary that is a role ARN', { permissionsBoundary: 'arn:aws:iam::111111111111:role/ci-boundary' }, 'permissionsBoundary', 'not an IAM managed policy ARN'],
+  ['boundary in another partition', { permissionsBoundary: 'arn:aws-cn:iam::111111111111:policy/ci-boundary' }, 'permissionsBoundary', 'is in partition aws-cn'],
+  ['boundary of another account', { permissionsBoundary: 'arn:aws:iam::999999999999:policy/ci-boundary' }, 'permissionsBoundary', "role's own account"],
 ];
