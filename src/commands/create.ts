@@ -152,8 +152,8 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
 
   // 9. Say what comes next.
   const changeTo = relative(context.cwd, target) === '' ? undefined : directory;
-  const { deployCommand } = await import('../render/cloudformation.js');
-  stdout(nextSteps({ config, changeTo, flags, packageManager, deployCommand: deployCommand(config) }));
+  const { deployCommands } = await import('../render/cloudformation.js');
+  stdout(nextSteps({ config, changeTo, flags, packageManager, deployCommands: deployCommands(config) }));
   return 0;
 }
 
