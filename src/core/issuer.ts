@@ -58,7 +58,7 @@ export const GITHUB_COM_ISSUER: GitHubIssuer = issuerFromUrl(GITHUB_COM_ISSUER_U
 
 /** Whether a federated principal (an OIDC provider ARN or name) is one of GitHub's issuers. */
 export function isGitHubProvider(federated: string): boolean {
-  const name = federated.replace(/^arn:[^:]+:iam::[^:]*:oidc-provider\//, '');
+  const name = federated.replace(/^.*:oidc-provider\//, '');
   return name === GITHUB_OIDC_HOST || name.startsWith(`${GITHUB_OIDC_HOST}/`) || /^[^/]+\/_services\/token$/.test(name);
 }
 

@@ -1,4 +1,5 @@
 import type { KeylessBuildConfig } from '../core/config';
+import { HAND_OVER_FILE } from '../core/constants';
 import { hasRepositoryIdKeys } from '../core/issuer';
 import { dnsSuffix, stsAudience } from '../core/partition';
 
@@ -169,8 +170,7 @@ function bucketKeyStatement(config: KeylessBuildConfig, key: string): PolicyStat
   };
 }
 
-/** The file that hands role A's owners the one statement they add, when role A is theirs. */
-export const HAND_OVER_FILE = 'for-oidc-role-owners.json';
+export { HAND_OVER_FILE };
 
 /**
  * The IAM documents, by the file name they are written under in `iam/`. With an existing role A,
