@@ -27,6 +27,11 @@ export const CREATE_SWITCHES = {
     type: 'boolean',
     description: 'make an existing repo (e.g. one created with --no-projen) projen-managed:\nadds .projenrc.ts and replaces the managed files; src/ and README.md stay',
   },
+  'lookup': {
+    type: 'boolean',
+    negatable: true,
+    description: "do not look up the repo's numeric ids (gh api, or the GitHub API with GITHUB_TOKEN)\nfor its immutable OIDC subjects when --owner-id and --repo-id are missing",
+  },
   'yes': { type: 'boolean', short: 'y', description: 'never prompt; fail listing every missing parameter' },
   'help': { type: 'boolean', short: 'h', description: 'show this help' },
   'version': { type: 'boolean', short: 'v', description: 'show the version' },
@@ -57,7 +62,7 @@ export const createCommand = defineCommand({
   run: ({ args, positional, context }) => init(args, positional, context),
 });
 
-/** The create command's steps, in order; nothing is written before step 7. */
+/** The create command's steps, in order; nothing is written before step 8. */
 async function init(args: Readonly<Record<string, unknown>>, directoryArg: string | undefined, context: CommandContext): Promise<ExitCode> {
   const { stdout, stderr } = context;
   const version = packageVersion();
@@ -69,6 +74,7 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
     force: args.force === true,
     adopt: args.adopt === true,
     yes: args.yes === true,
+    lookup: args.lookup === true,
   };
 
   // 1. The command line is read (runCommand has answered --help); --version answers here.
@@ -93,7 +99,12 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
     options = answered;
   }
 
-  // 3. Validate everything; report every problem at once.
+  // 3. The repository's numeric ids, for its immutable OIDC subjects, when they can be known.
+  if (flags.lookup && wantsRepositoryIds(options)) {
+    options = await withRepositoryIds(options, context, !flags.yes);
+  }
+
+  // 4. Validate everything; report every problem at once.
   let config: KeylessBuildConfig;
   try {
     config = resolveConfig(options as unknown as KeylessBuildOptions);
@@ -105,7 +116,7 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
     throw error;
   }
 
-  // 4. Check the target directory.
+  // 5. Check the target directory.
   const directory = directoryArg ?? config.repoName;
   const target = resolve(context.cwd, directory);
   const refusal = targetProblem(target, directory, flags);
@@ -114,12 +125,12 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
     return 2;
   }
 
-  // 5. Render every file in memory before touching the disk.
+  // 6. Render every file in memory before touching the disk.
   const packageManager = detectPackageManager(context.env);
   const packageSpec = context.env[PACKAGE_SPEC_VARIABLE] || `create-keyless-build@^${version}`;
   const files = await renderFilesToWrite(config, options as unknown as KeylessBuildOptions, { ...flags, target, version, packageSpec, packageManager });
 
-  // 6. A dry run shows the tree and stops.
+  // 7. A dry run shows the tree and stops.
   if (flags.dryRun) {
     stdout(`Would create ${relative(context.cwd, target) || '.'}/ with ${files.length} files (nothing written):\n`);
     for (const file of files) stdout(`  ${file.path}${file.readonly ? '  (managed, read-only)' : ''}\n`);
@@ -128,7 +139,7 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
 
   const previousDependencies = flags.adopt ? unknownDependencies(target) : [];
 
-  // 7. Stage every file, then move them into place (see writeFilesAtomically).
+  // 8. Stage every file, then move them into place (see writeFilesAtomically).
   try {
     writeFilesAtomically(target, files);
   } catch (error) {
@@ -144,17 +155,64 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
     stdout(`Created ${directory}/ (${files.length} files, ${flags.projen ? 'projen-managed' : 'plain'}).\n`);
   }
 
-  // 8. git init, install, and let projen take over.
+  // 9. git init, install, and let projen take over.
   if (flags.git && !existsSync(join(target, '.git')) && !run('git', ['init', '--quiet'], target, stderr)) {
     stderr('warning: git init failed; run it yourself.\n');
   }
   if (flags.install && !installAndSynth(target, directory, flags.projen, packageManager, context)) return 1;
 
-  // 9. Say what comes next.
+  // 10. Say what comes next.
   const changeTo = relative(context.cwd, target) === '' ? undefined : directory;
   const { deployCommands } = await import('../render/cloudformation.js');
   stdout(nextSteps({ config, changeTo, flags, packageManager, deployCommands: deployCommands(config) }));
   return 0;
+}
+
+/**
+ * Whether the ids are worth looking up: neither is given, no custom subjects replace the derived
+ * ones, the issuer is not a GitHub Enterprise Server (no immutable subjects there), and the
+ * repository is a valid name (every other problem is reported after the look-up).
+ */
+function wantsRepositoryIds(options: Record<string, unknown>): boolean {
+  if (options.ownerId !== undefined || options.repoId !== undefined || options.subjects !== undefined) return false;
+  if (options.ghesHost !== undefined || /\/_services\/token$/.test(String(options.oidcIssuer ?? ''))) return false;
+  try {
+    resolveConfig(options as unknown as KeylessBuildOptions);
+    return true;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return !error.issues.some((issue) => issue.parameter === 'repo' || issue.parameter === 'account');
+  }
+}
+
+/**
+ * Looks the ids up (gh, then the GitHub API), asks for them in a terminal when that fails, and
+ * otherwise leaves the options as they are (the legacy subjects, with the warning of the next steps).
+ */
+async function withRepositoryIds(options: Record<string, unknown>, context: CommandContext, mayPrompt: boolean): Promise<Record<string, unknown>> {
+  const repo = String(options.repo);
+  const { lookUpRepositoryIds, sendsImmutableSubjects } = await import('./github-ids.js');
+  const { ids, tried } = await lookUpRepositoryIds(repo, undefined, { env: context.env });
+  if (ids) {
+    const immutable = sendsImmutableSubjects(ids);
+    const created = ids.createdAt ? `, created ${ids.createdAt.slice(0, 10)}` : '';
+    context.stdout(`Looked up ${repo} with ${ids.via}: owner id ${ids.ownerId}, repo id ${ids.repoId}${created}.\n`);
+    if (!immutable && options.subjectFormat === undefined) {
+      context.stdout(
+        `  It was created before 2026-07-15, so its OIDC tokens carry the legacy sub (repo:${repo}:...) unless it opted in to immutable subjects\n` +
+          '  or was renamed or transferred since: the trust names the legacy sub and pins the two ids. If it sends the immutable form, re-run with --subject-format immutable.\n',
+      );
+      return { ...options, ownerId: ids.ownerId, repoId: ids.repoId, subjectFormat: 'legacy' };
+    }
+    return { ...options, ownerId: ids.ownerId, repoId: ids.repoId };
+  }
+  if (context.interactive && mayPrompt) {
+    const { promptForIds } = await import('./prompts.js');
+    const answered = await promptForIds(repo, tried);
+    if (answered) return { ...options, ...answered };
+  }
+  context.stderr(`note: ${repo}'s numeric ids are unknown (${tried.join('; ')}): the trust names the legacy sub form.\n`);
+  return options;
 }
 
 /** Every file of the new repo, rendered in memory; when adopting, the user's files are left out. */

@@ -47,7 +47,7 @@ export const PARAMETER_TABLE = {
   ecrRepository: { kind: 'string', example: 'my-app', computedDefault: 'the repository name', description: 'ECR repository the image is pushed to' },
   branches: { kind: 'list', example: 'main,release', default: ['main'], description: 'branches whose pushes run the workflow and may assume role A (comma-separated)' },
   environments: { kind: 'list', example: 'production', default: [], description: 'GitHub environments that may assume role A instead of branches (comma-separated)' },
-  ownerId: { kind: 'string', example: '123456', description: "numeric id of the repo's owner, for GitHub's immutable sub claims (repos created from 2026-07-15)" },
+  ownerId: { kind: 'string', example: '123456', description: "numeric id of the repo's owner, for GitHub's immutable sub claims (repos created from 2026-07-15; looked up when missing)" },
   repoId: { kind: 'string', example: '789012', description: "numeric id of the repo, for GitHub's immutable sub claims" },
   subjectFormat: {
     kind: 'choice',
