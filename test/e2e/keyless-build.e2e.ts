@@ -183,8 +183,8 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
   let roleA: Required<Credentials>;
   let roleB: Required<Credentials>;
   let credentialsFile: string;
-  /** moto's setup key: its calls land in `scenario.account` (MOTO_ACCOUNT_ID). */
-  const admin: Credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+  /** moto's setup key: its calls land in `scenario.account` (MOTO_ACCOUNT_ID), or a session of that account when there are two. */
+  let admin: Credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
   /** Setup credentials in role B's account: moto keeps accounts apart by access key. */
   let uploadAdmin: Credentials = admin;
   const uploadAccount = scenario.uploadAccount ?? scenario.account;
@@ -249,15 +249,14 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
 
     await step(`${scenario.label}: start moto`, async () => {
       // MOTO_ACCOUNT_ID: moto's own calls (create-role, ...) land in the generated account.
-      moto = await startMoto({ env: { MOTO_ACCOUNT_ID: scenario.account } });
       if (scenario.uploadAccount) {
-        // moto assumes any role ARN, in any account: a session in the upload account does its setup there.
-        const assumed = await awsJsonAs<{ Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string } }>(moto, admin, scenario.region, [
-          'sts', 'assume-role', '--role-arn', `arn:${scenario.partition}:iam::${scenario.uploadAccount}:role/e2e-setup`, '--role-session-name', 'e2e-setup',
-        ]);
-        uploadAdmin = { accessKeyId: assumed.Credentials.AccessKeyId, secretAccessKey: assumed.Credentials.SecretAccessKey, sessionToken: assumed.Credentials.SessionToken };
-        const identity = await awsJsonAs<{ Account: string }>(moto, uploadAdmin, scenario.region, ['sts', 'get-caller-identity']);
-        expect(identity.Account).toBe(scenario.uploadAccount);
+        // MOTO_ACCOUNT_ID would pin every request to one account. Without it moto keeps accounts
+        // apart by access key: the setup of each account runs in a session of that account.
+        moto = await startMoto();
+        admin = await setupSessionIn(moto, scenario.account);
+        uploadAdmin = await setupSessionIn(moto, scenario.uploadAccount);
+      } else {
+        moto = await startMoto({ env: { MOTO_ACCOUNT_ID: scenario.account } });
       }
     });
     awsRecorder = { dir: join(work, 'aws-recorder'), log: join(work, 'aws-recorder', 'calls.log') };
@@ -351,6 +350,18 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
     });
   }, 60_000);
 
+  /** A session in `account`: moto assumes any role ARN, in any account, and files its keys there. */
+  async function setupSessionIn(server: Moto, account: string): Promise<Credentials> {
+    const setupKey = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+    const assumed = await awsJsonAs<{ Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string } }>(server, setupKey, scenario.region, [
+      'sts', 'assume-role', '--role-arn', `arn:${scenario.partition}:iam::${account}:role/e2e-setup`, '--role-session-name', 'e2e-setup',
+    ]);
+    const session = { accessKeyId: assumed.Credentials.AccessKeyId, secretAccessKey: assumed.Credentials.SecretAccessKey, sessionToken: assumed.Credentials.SessionToken };
+    const identity = await awsJsonAs<{ Account: string }>(server, session, scenario.region, ['sts', 'get-caller-identity']);
+    expect(identity.Account).toBe(account);
+    return session;
+  }
+
   /** Creates a bucket with the given setup credentials (their account owns it). */
   async function createBucketAs(credentials: Credentials, name: string): Promise<void> {
     const configuration = scenario.region === 'us-east-1' ? [] : ['--create-bucket-configuration', `LocationConstraint=${scenario.region}`];
@@ -361,19 +372,15 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
     await step(`${scenario.label}: 1 CloudFormation stacks`, async () => {
       // A moto of its own: the stack's roles have the same names, and moto stores CloudFormation
       // inline policies as objects, which break its IAM checks (they expect JSON text).
-      const cfnMoto = await startMoto({ env: { MOTO_ACCOUNT_ID: scenario.account } });
+      const cfnMoto = await startMoto(scenario.uploadAccount ? {} : { env: { MOTO_ACCOUNT_ID: scenario.account } });
       try {
         type Template = { Resources: Record<string, { Type: string; DependsOn?: string | string[]; Properties: Record<string, unknown> }> };
-        let uploadCredentials: Credentials = admin;
-        if (scenario.uploadAccount) {
-          const assumed = await awsJsonAs<{ Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string } }>(cfnMoto, admin, scenario.region, [
-            'sts', 'assume-role', '--role-arn', `arn:${scenario.partition}:iam::${scenario.uploadAccount}:role/e2e-setup`, '--role-session-name', 'e2e-setup',
-          ]);
-          uploadCredentials = { accessKeyId: assumed.Credentials.AccessKeyId, secretAccessKey: assumed.Credentials.SecretAccessKey, sessionToken: assumed.Credentials.SessionToken };
-        }
+        const setupKey: Credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+        const mainCredentials = scenario.uploadAccount ? await setupSessionIn(cfnMoto, scenario.account) : setupKey;
+        const uploadCredentials = scenario.uploadAccount ? await setupSessionIn(cfnMoto, scenario.uploadAccount) : setupKey;
         // One template per account, role A's first (role B's trust names role A).
         const deployments = [
-          { path: 'cloudformation/keyless-build.yaml', stackName: 'keyless-build-e2e', credentials: admin },
+          { path: 'cloudformation/keyless-build.yaml', stackName: 'keyless-build-e2e', credentials: mainCredentials },
           { path: 'cloudformation/keyless-build-upload.yaml', stackName: 'keyless-build-e2e-upload', credentials: uploadCredentials },
         ].filter((deployment) => existsSync(join(repo, deployment.path)));
         expect(deployments.map((d) => d.path)).toEqual(
@@ -432,7 +439,7 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
           expect(documents.map(key).sort(), `${roleName} inline policies`).toEqual(expected.map(key).sort());
         };
         await Promise.all([
-          ...(scenario.existingRoleA ? [] : [compareRole(oidcRoleArn, OIDC_ROLE_FILES, admin)]),
+          ...(scenario.existingRoleA ? [] : [compareRole(oidcRoleArn, OIDC_ROLE_FILES, mainCredentials)]),
           compareRole(uploadRoleArn, UPLOAD_ROLE_FILES, uploadCredentials),
         ]);
       } finally {
