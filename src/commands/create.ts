@@ -99,30 +99,35 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
     options = answered;
   }
 
-  // 3. The repository's numeric ids, for its immutable OIDC subjects, when they can be known.
-  if (flags.lookup && wantsRepositoryIds(options)) {
-    options = await withRepositoryIds(options, context, !flags.yes);
-  }
-
-  // 4. Validate everything; report every problem at once.
-  let config: KeylessBuildConfig;
-  try {
-    config = resolveConfig(options as unknown as KeylessBuildOptions);
-  } catch (error) {
-    if (error instanceof ConfigError) {
+  // 3. Validate everything; report every problem at once. An immutable subject format may
+  // wait for ids that step 5 looks up.
+  const lookingUp = flags.lookup && wantsRepositoryIds(options);
+  const validate = (candidate: Record<string, unknown>): KeylessBuildConfig | undefined => {
+    try {
+      return resolveConfig(candidate as unknown as KeylessBuildOptions);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
       stderr(`error: ${error.message}\nNothing was written.\n`);
-      return 2;
+      return undefined;
     }
-    throw error;
-  }
+  };
+  let config = validate(lookingUp && options.subjectFormat === 'immutable' ? { ...options, subjectFormat: undefined } : options);
+  if (!config) return 2;
 
-  // 5. Check the target directory.
+  // 4. Check the target directory.
   const directory = directoryArg ?? config.repoName;
   const target = resolve(context.cwd, directory);
   const refusal = targetProblem(target, directory, flags);
   if (refusal) {
     stderr(`error: ${refusal}\nNothing was written.\n`);
     return 2;
+  }
+
+  // 5. The repository's numeric ids, for its immutable OIDC subjects, when they can be known.
+  if (lookingUp && config.issuer.kind !== 'ghes') {
+    options = await withRepositoryIds(options, context, !flags.yes);
+    config = validate(options);
+    if (!config) return 2;
   }
 
   // 6. Render every file in memory before touching the disk.
@@ -169,20 +174,12 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
 }
 
 /**
- * Whether the ids are worth looking up: neither is given, no custom subjects replace the derived
- * ones, the issuer is not a GitHub Enterprise Server (no immutable subjects there), and the
- * repository is a valid name (every other problem is reported after the look-up).
+ * Whether the ids are worth looking up: neither is given and no custom subjects replace the
+ * derived ones (nor, checked once the options are valid, is the issuer a GitHub Enterprise
+ * Server's: no immutable subjects there).
  */
 function wantsRepositoryIds(options: Record<string, unknown>): boolean {
-  if (options.ownerId !== undefined || options.repoId !== undefined || options.subjects !== undefined) return false;
-  if (options.ghesHost !== undefined || /\/_services\/token$/.test(String(options.oidcIssuer ?? ''))) return false;
-  try {
-    resolveConfig(options as unknown as KeylessBuildOptions);
-    return true;
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    return !error.issues.some((issue) => issue.parameter === 'repo' || issue.parameter === 'account');
-  }
+  return options.ownerId === undefined && options.repoId === undefined && options.subjects === undefined;
 }
 
 /**
@@ -211,7 +208,8 @@ async function withRepositoryIds(options: Record<string, unknown>, context: Comm
     const answered = await promptForIds(repo, tried);
     if (answered) return { ...options, ...answered };
   }
-  context.stderr(`note: ${repo}'s numeric ids are unknown (${tried.join('; ')}): the trust names the legacy sub form.\n`);
+  // Not an error: most runs have neither gh nor a token. The next steps repeat what to do.
+  context.stdout(`Note: ${repo}'s numeric ids are unknown (${tried.join('; ')}): the trust names the legacy sub form.\n`);
   return options;
 }
 

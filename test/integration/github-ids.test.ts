@@ -106,8 +106,9 @@ describe('create looks up the numeric ids', () => {
     });
     expect(result.code, result.stderr).toBe(0);
     expect(apiRequests.map((r) => r.url)).toEqual(['/repos/acme/not-yet']);
-    expect(result.stderr).toContain("note: acme/not-yet's numeric ids are unknown");
-    expect(result.stderr).toContain('not found at');
+    expect(result.stdout).toContain("Note: acme/not-yet's numeric ids are unknown");
+    expect(result.stdout).toContain('not found at');
+    expect(result.stderr).toBe('');
     expect(readFileSync(join(work, 'unknown/iam/oidc-role-trust-policy.json'), 'utf8')).toContain('"repo:acme/not-yet:ref:refs/heads/main"');
     expect(result.stdout).toContain('re-run with --owner-id and --repo-id');
   });
