@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative, sep } from 'node:path';
-import { CLOUDFORMATION_PATH } from '../src/render/cloudformation';
+import { CLOUDFORMATION_PATH, UPLOAD_CLOUDFORMATION_PATH } from '../src/render/cloudformation';
 import { resolveConfig } from '../src/core/config';
 import { PROJEN_FILE_MARKER, WORKFLOW_PATH } from '../src/core/constants';
 import { renderRepository } from '../src/render/repository';
@@ -128,19 +128,26 @@ const hadolint: Check = (dir) => {
   return { flagged: code !== 0 || output !== '', detail: output ? summarise(output) : 'no findings' };
 };
 
+/** The CloudFormation templates a repo holds: one per account (role B's in another account has its own). */
+function templatesIn(dir: string): string[] {
+  return [CLOUDFORMATION_PATH, UPLOAD_CLOUDFORMATION_PATH].filter((path) => existsSync(join(dir, path)));
+}
+
 const cfnLint: Check = (dir) => {
-  const { code, output } = exec(tools.cfnLint, ['--format', 'parseable', '--', CLOUDFORMATION_PATH], dir);
-  return { flagged: code !== 0 || output !== '', detail: output ? summarise(output) : 'no errors, warnings or informational findings' };
+  const templates = templatesIn(dir);
+  if (templates.length === 0) return { flagged: true, detail: 'no CloudFormation template to lint' };
+  const { code, output } = exec(tools.cfnLint, ['--format', 'parseable', '--', ...templates], dir);
+  return { flagged: code !== 0 || output !== '', detail: output ? summarise(output) : `${templates.join(', ')}: no errors, warnings or informational findings` };
 };
 
 // ---------------------------------------------------------------------------------------------
 // checkov: slow to start, so one run covers every repo; its report is split per repo and file.
 
 type CheckovFramework = 'github_actions' | 'dockerfile' | 'cloudformation';
-const CHECKOV_FILES: Record<CheckovFramework, string> = {
-  github_actions: WORKFLOW_PATH,
-  dockerfile: 'Dockerfile',
-  cloudformation: CLOUDFORMATION_PATH,
+const CHECKOV_FILES: Record<CheckovFramework, (dir: string) => string[]> = {
+  github_actions: () => [WORKFLOW_PATH],
+  dockerfile: () => ['Dockerfile'],
+  cloudformation: templatesIn,
 };
 
 interface CheckovFile {
@@ -174,7 +181,13 @@ function runCheckov(root: string): Map<string, CheckovFile> {
 }
 
 function checkovOutcome(report: Map<string, CheckovFile>, root: string, dir: string, framework: CheckovFramework): Outcome {
-  const path = relative(root, join(dir, CHECKOV_FILES[framework])).split(sep).join('/');
+  const files = CHECKOV_FILES[framework](dir);
+  if (files.length === 0) return { flagged: true, detail: `no ${framework} file to scan` };
+  const outcomes = files.map((name) => checkovFileOutcome(report, relative(root, join(dir, name)).split(sep).join('/')));
+  return { flagged: outcomes.some((o) => o.flagged), detail: outcomes.map((o, i) => (files.length > 1 ? `${files[i]}: ${o.detail}` : o.detail)).join('; ') };
+}
+
+function checkovFileOutcome(report: Map<string, CheckovFile>, path: string): Outcome {
   const file = report.get(path);
   // No entry at all means checkov did not scan the file: that is no proof of anything.
   if (!file) return { flagged: true, detail: `checkov did not scan ${path}` };

@@ -27,6 +27,11 @@ export const CREATE_SWITCHES = {
     type: 'boolean',
     description: 'make an existing repo (e.g. one created with --no-projen) projen-managed:\nadds .projenrc.ts and replaces the managed files; src/ and README.md stay',
   },
+  'lookup': {
+    type: 'boolean',
+    negatable: true,
+    description: "do not look up the repo's numeric ids (gh api, or the GitHub API with GITHUB_TOKEN)\nfor its immutable OIDC subjects when --owner-id and --repo-id are missing",
+  },
   'yes': { type: 'boolean', short: 'y', description: 'never prompt; fail listing every missing parameter' },
   'help': { type: 'boolean', short: 'h', description: 'show this help' },
   'version': { type: 'boolean', short: 'v', description: 'show the version' },
@@ -57,7 +62,7 @@ export const createCommand = defineCommand({
   run: ({ args, positional, context }) => init(args, positional, context),
 });
 
-/** The create command's steps, in order; nothing is written before step 7. */
+/** The create command's steps, in order; nothing is written before step 8. */
 async function init(args: Readonly<Record<string, unknown>>, directoryArg: string | undefined, context: CommandContext): Promise<ExitCode> {
   const { stdout, stderr } = context;
   const version = packageVersion();
@@ -69,6 +74,7 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
     force: args.force === true,
     adopt: args.adopt === true,
     yes: args.yes === true,
+    lookup: args.lookup === true,
   };
 
   // 1. The command line is read (runCommand has answered --help); --version answers here.
@@ -93,17 +99,20 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
     options = answered;
   }
 
-  // 3. Validate everything; report every problem at once.
-  let config: KeylessBuildConfig;
-  try {
-    config = resolveConfig(options as unknown as KeylessBuildOptions);
-  } catch (error) {
-    if (error instanceof ConfigError) {
+  // 3. Validate everything; report every problem at once. An immutable subject format may
+  // wait for ids that step 5 looks up.
+  const lookingUp = flags.lookup && wantsRepositoryIds(options);
+  const validate = (candidate: Record<string, unknown>): KeylessBuildConfig | undefined => {
+    try {
+      return resolveConfig(candidate as unknown as KeylessBuildOptions);
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
       stderr(`error: ${error.message}\nNothing was written.\n`);
-      return 2;
+      return undefined;
     }
-    throw error;
-  }
+  };
+  let config = validate(lookingUp && options.subjectFormat === 'immutable' ? { ...options, subjectFormat: undefined } : options);
+  if (!config) return 2;
 
   // 4. Check the target directory.
   const directory = directoryArg ?? config.repoName;
@@ -114,12 +123,19 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
     return 2;
   }
 
-  // 5. Render every file in memory before touching the disk.
+  // 5. The repository's numeric ids, for its immutable OIDC subjects, when they can be known.
+  if (lookingUp && config.issuer.kind !== 'ghes') {
+    options = await withRepositoryIds(options, context, !flags.yes);
+    config = validate(options);
+    if (!config) return 2;
+  }
+
+  // 6. Render every file in memory before touching the disk.
   const packageManager = detectPackageManager(context.env);
   const packageSpec = context.env[PACKAGE_SPEC_VARIABLE] || `create-keyless-build@^${version}`;
   const files = await renderFilesToWrite(config, options as unknown as KeylessBuildOptions, { ...flags, target, version, packageSpec, packageManager });
 
-  // 6. A dry run shows the tree and stops.
+  // 7. A dry run shows the tree and stops.
   if (flags.dryRun) {
     stdout(`Would create ${relative(context.cwd, target) || '.'}/ with ${files.length} files (nothing written):\n`);
     for (const file of files) stdout(`  ${file.path}${file.readonly ? '  (managed, read-only)' : ''}\n`);
@@ -128,7 +144,7 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
 
   const previousDependencies = flags.adopt ? unknownDependencies(target) : [];
 
-  // 7. Stage every file, then move them into place (see writeFilesAtomically).
+  // 8. Stage every file, then move them into place (see writeFilesAtomically).
   try {
     writeFilesAtomically(target, files);
   } catch (error) {
@@ -144,17 +160,57 @@ async function init(args: Readonly<Record<string, unknown>>, directoryArg: strin
     stdout(`Created ${directory}/ (${files.length} files, ${flags.projen ? 'projen-managed' : 'plain'}).\n`);
   }
 
-  // 8. git init, install, and let projen take over.
+  // 9. git init, install, and let projen take over.
   if (flags.git && !existsSync(join(target, '.git')) && !run('git', ['init', '--quiet'], target, stderr)) {
     stderr('warning: git init failed; run it yourself.\n');
   }
   if (flags.install && !installAndSynth(target, directory, flags.projen, packageManager, context)) return 1;
 
-  // 9. Say what comes next.
+  // 10. Say what comes next.
   const changeTo = relative(context.cwd, target) === '' ? undefined : directory;
-  const { deployCommand } = await import('../render/cloudformation.js');
-  stdout(nextSteps({ config, changeTo, flags, packageManager, deployCommand: deployCommand(config) }));
+  const { deployCommands } = await import('../render/cloudformation.js');
+  stdout(nextSteps({ config, changeTo, flags, packageManager, deployCommands: deployCommands(config) }));
   return 0;
+}
+
+/**
+ * Whether the ids are worth looking up: neither is given and no custom subjects replace the
+ * derived ones (nor, checked once the options are valid, is the issuer a GitHub Enterprise
+ * Server's: no immutable subjects there).
+ */
+function wantsRepositoryIds(options: Record<string, unknown>): boolean {
+  return options.ownerId === undefined && options.repoId === undefined && options.subjects === undefined;
+}
+
+/**
+ * Looks the ids up (gh, then the GitHub API), asks for them in a terminal when that fails, and
+ * otherwise leaves the options as they are (the legacy subjects, with the warning of the next steps).
+ */
+async function withRepositoryIds(options: Record<string, unknown>, context: CommandContext, mayPrompt: boolean): Promise<Record<string, unknown>> {
+  const repo = String(options.repo);
+  const { lookUpRepositoryIds, sendsImmutableSubjects } = await import('./github-ids.js');
+  const { ids, tried } = await lookUpRepositoryIds(repo, undefined, { env: context.env });
+  if (ids) {
+    const immutable = sendsImmutableSubjects(ids);
+    const created = ids.createdAt ? `, created ${ids.createdAt.slice(0, 10)}` : '';
+    context.stdout(`Looked up ${repo} with ${ids.via}: owner id ${ids.ownerId}, repo id ${ids.repoId}${created}.\n`);
+    if (!immutable && options.subjectFormat === undefined) {
+      context.stdout(
+        `  It was created before 2026-07-15, so its OIDC tokens carry the legacy sub (repo:${repo}:...) unless it opted in to immutable subjects\n` +
+          '  or was renamed or transferred since: the trust names the legacy sub and pins the two ids. If it sends the immutable form, re-run with --subject-format immutable.\n',
+      );
+      return { ...options, ownerId: ids.ownerId, repoId: ids.repoId, subjectFormat: 'legacy' };
+    }
+    return { ...options, ownerId: ids.ownerId, repoId: ids.repoId };
+  }
+  if (context.interactive && mayPrompt) {
+    const { promptForIds } = await import('./prompts.js');
+    const answered = await promptForIds(repo, tried);
+    if (answered) return { ...options, ...answered };
+  }
+  // Not an error: most runs have neither gh nor a token. The next steps repeat what to do.
+  context.stdout(`Note: ${repo}'s numeric ids are unknown (${tried.join('; ')}): the trust names the legacy sub form.\n`);
+  return options;
 }
 
 /** Every file of the new repo, rendered in memory; when adopting, the user's files are left out. */

@@ -58,7 +58,8 @@ AWS_* variables, AWS_PROFILE, SSO, web identity; AWS_ENDPOINT_URL is honoured):
   credentials            who am I (sts:GetCallerIdentity)
   duration               whether the session duration is allowed for a chained session (<= 3600 s)
   assume-role            whether this session can assume role B (sts:AssumeRole, the workflow's
-                         session tags when it chains with configure-aws-credentials)
+                         session tags when it chains with configure-aws-credentials, a source
+                         identity when the workflow sets one)
   temporary-credentials  whether role B's temporary credentials work (GetCallerIdentity with them)
 Run it with role A's credentials to see what the workflow will see. Role B's ARN, the
 duration and the region are read from the repo's workflow; flags override them.
@@ -104,7 +105,7 @@ ${formatOptions(args).join('\n')}
     if (json) {
       stdout(`${JSON.stringify({ parameters, checks: results }, null, 2)}\n`);
     } else {
-      stdout(`Role B ${parameters.roleArn} (${parameters.source}), ${parameters.duration} s, region ${parameters.region}${parameters.sessionTags ? ', with session tags' : ''}\n\n`);
+      stdout(`Role B ${parameters.roleArn} (${parameters.source}), ${parameters.duration} s, region ${parameters.region}${parameters.sessionTags ? ', with session tags' : ''}${parameters.sourceIdentity ? ', with a source identity' : ''}\n\n`);
       for (const result of results) {
         stdout(`${result.status.toUpperCase().padEnd(4)}  ${result.id.padEnd(22)} ${result.detail}\n`);
         if (result.explanation) stdout(formatExplanation(result.explanation, '      '));

@@ -21,11 +21,12 @@ export interface NextStepsInput {
   readonly changeTo?: string;
   readonly flags: { readonly projen: boolean; readonly install: boolean; readonly git: boolean; readonly adopt: boolean };
   readonly packageManager: PackageManager;
-  readonly deployCommand: string;
+  /** In order: role A's account first. */
+  readonly deployCommands: readonly string[];
 }
 
 /** The numbered steps create prints last: install, deploy the roles, commit, push. */
-export function nextSteps({ config, changeTo, flags, packageManager, deployCommand }: NextStepsInput): string {
+export function nextSteps({ config, changeTo, flags, packageManager, deployCommands }: NextStepsInput): string {
   const steps: string[] = changeTo ? [`cd ${changeTo}`] : [];
   if (!flags.install) {
     steps.push(`${packageManager} install${flags.projen ? ` && ${projenCommand(packageManager).flat().join(' ')}` : ''}`);
@@ -35,11 +36,14 @@ export function nextSteps({ config, changeTo, flags, packageManager, deployComma
     steps.push('git diff', 'git add -A && git commit -m "Manage keyless-build files with projen"');
     return ['', 'Next steps:', ...steps.map((s, i) => `  ${i + 1}. ${s}`), ''].join('\n');
   }
-  steps.push(deployCommand);
+  if (config.existingOidcRole) {
+    steps.push(`hand README.md's "For role A's owners" (iam/for-oidc-role-owners.json) to the owners of ${config.oidcRoleArn}`);
+  }
+  steps.push(...deployCommands);
   if (!flags.git) steps.push('git init');
   steps.push('git add -A && git commit -m "keyless-build"', `git remote add origin git@github.com:${config.repo}.git`, `git push -u origin ${config.branches[0] ?? 'main'}`);
   const notes: string[] = [];
-  if (!config.ownerId && config.subjects.length > 0) {
+  if (!config.ownerId && config.subjects.length > 0 && config.issuer.kind !== 'ghes') {
     notes.push(`If ${config.repo} was created on or after 2026-07-15, its OIDC tokens carry immutable subjects:`, `re-run with --owner-id and --repo-id (gh api repos/${config.repo} --jq '.owner.id, .id').`);
   }
   return ['', 'Next steps:', ...steps.map((s, i) => `  ${i + 1}. ${s}`), ...(notes.length ? ['', ...notes] : []), ''].join('\n');

@@ -42,3 +42,18 @@ function problemWith(options: Record<string, unknown>, name: ParameterName, valu
   }
   return undefined;
 }
+
+/**
+ * Asks for the repository's numeric ids when they could not be looked up; an empty answer skips.
+ * @returns both ids, or undefined when skipped or cancelled.
+ */
+export async function promptForIds(repo: string, tried: readonly string[]): Promise<{ ownerId: string; repoId: string } | undefined> {
+  const prompts = await import('@clack/prompts');
+  prompts.note(`${tried.join('\n')}\n\nRepositories created from 2026-07-15 send immutable OIDC subjects (repo:owner@ID/name@ID).\nFind the ids with: gh api repos/${repo} --jq '.owner.id, .id'\nLeave empty to trust the legacy form.`, `${repo}'s numeric ids`);
+  const numeric = (value: string | undefined) => (!value || /^[1-9]\d{0,19}$/.test(value.trim()) ? undefined : 'a number, or empty to skip');
+  const ownerId = await prompts.text({ message: `numeric id of ${repo.split('/')[0]} (--owner-id)`, placeholder: 'empty: legacy subjects', validate: numeric });
+  if (prompts.isCancel(ownerId) || !ownerId?.trim()) return undefined;
+  const repoId = await prompts.text({ message: `numeric id of ${repo} (--repo-id)`, placeholder: 'empty: legacy subjects', validate: numeric });
+  if (prompts.isCancel(repoId) || !repoId?.trim()) return undefined;
+  return { ownerId: ownerId.trim(), repoId: repoId.trim() };
+}

@@ -18,6 +18,12 @@ export const CREDENTIALS_FILE_NAME = 'upload-credentials.ini';
 /** The workflow file the scaffolder writes. */
 export const WORKFLOW_PATH = '.github/workflows/keyless-build.yml';
 
+/**
+ * The `iam/` file that hands the owners of an existing role A the one statement they add. Its
+ * presence also tells verify that role A's trust is written down by them, not in this repo.
+ */
+export const HAND_OVER_FILE = 'for-oidc-role-owners.json';
+
 /** STS's shortest session, in seconds. */
 export const MIN_SESSION_DURATION = 900;
 

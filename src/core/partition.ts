@@ -12,3 +12,8 @@ export function partitionOf(region: string): Partition | undefined {
 export function stsAudience(partition: Partition): string {
   return partition === 'aws-cn' ? 'sts.amazonaws.com.cn' : 'sts.amazonaws.com';
 }
+
+/** The DNS suffix of the partition's service endpoints. */
+export function dnsSuffix(partition: Partition): string {
+  return partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+}

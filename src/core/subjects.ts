@@ -3,6 +3,12 @@
  * pattern. The same rules judge a `--subjects` parameter and a trust policy `verify` reads.
  */
 
+/**
+ * From this day on GitHub sends immutable subjects (`repo:OWNER@ID/NAME@ID:...`) for new,
+ * renamed and transferred repositories on github.com.
+ */
+export const IMMUTABLE_SUBJECTS_FROM = '2026-07-15';
+
 export interface SubjectSource {
   readonly owner: string;
   readonly repoName: string;

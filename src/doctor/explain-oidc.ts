@@ -82,8 +82,8 @@ export function explainOidcProvider(error: ErrorText): Explanation | undefined {
   if (/No OpenIDConnect provider found/i.test(error.text)) {
     return {
       problem: 'no OIDC provider for GitHub in this account',
-      why: 'the account of role A has no IAM OIDC identity provider for https://token.actions.githubusercontent.com, or the trust policy\'s Principal.Federated names a provider ARN of another account or URL (the old vstoken.actions.githubusercontent.com, for one).',
-      fix: 'create the provider in role A\'s account (`aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com --client-id-list sts.amazonaws.com`, or the generated CloudFormation with oidcProvider: create) and make role A\'s trust name arn:PARTITION:iam::ACCOUNT:oidc-provider/token.actions.githubusercontent.com.',
+      why: 'the account of role A has no IAM OIDC identity provider for the issuer of the token (https://token.actions.githubusercontent.com on github.com; https://token.actions.githubusercontent.com/ENTERPRISE with an enterprise\'s unique token URL; https://HOST/_services/token on GitHub Enterprise Server), or the trust policy\'s Principal.Federated names a provider ARN of another account or URL (the old vstoken.actions.githubusercontent.com, for one).',
+      fix: 'create the provider in role A\'s account for the issuer the tokens come from (`aws iam create-open-id-connect-provider --url https://token.actions.githubusercontent.com --client-id-list sts.amazonaws.com`, or the generated CloudFormation with oidcProvider: create, and oidcIssuer / ghesHost for an enterprise issuer) and make role A\'s trust name arn:PARTITION:iam::ACCOUNT:oidc-provider/ plus the issuer without https://, and its condition keys the same name (token.actions.githubusercontent.com:sub, HOST/_services/token:sub).',
     };
   }
   if (/thumbprint/i.test(error.text)) {

@@ -28,6 +28,7 @@ export function explainSession(error: ErrorText, context: ExplainContext): Expla
     };
   }
   if (/sts:TagSession/.test(error.text)) return tagSessionExplanation(context);
+  if (/sts:SetSourceIdentity|SourceIdentity/.test(error.text)) return setSourceIdentityExplanation(context);
   if (/ExpiredToken|RequestExpired|TokenRefreshRequired/i.test(error.code ?? '') || /token.*(is )?expired|expired.*token/i.test(error.text)) {
     return context.fromLog ? expiredInBuild() : expiredLocally();
   }
@@ -56,5 +57,19 @@ export function tagSessionExplanation(context: ExplainContext): Explanation {
     problem: 'sts:TagSession not allowed',
     why: `aws-actions/configure-aws-credentials tags the sessions it creates (GitHub, Repository, Workflow, Action, Actor, Branch, Commit), also with role-chaining: true, and STS then requires sts:TagSession in role B's trust policy for ${context.callerArn ?? 'the calling role'}.`,
     fix: 'add "sts:TagSession" next to "sts:AssumeRole" in role B\'s trust statement, or set role-skip-session-tagging: true on the chaining step.',
+  };
+}
+
+/**
+ * A chained AssumeRole that sets a source identity needs sts:SetSourceIdentity in the caller's
+ * policy and in the role's trust; a session that has one already keeps it along the chain
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html).
+ */
+export function setSourceIdentityExplanation(context: ExplainContext): Explanation {
+  const caller = context.callerArn ?? 'role A';
+  return {
+    problem: 'sts:SetSourceIdentity not allowed',
+    why: `the step that assumes role B sets a source identity (the run id and actor, so that CloudTrail ties every upload to the run), and STS allows that only when both ${caller}'s own permission policy and role B's trust policy allow sts:SetSourceIdentity. When role A belongs to another team, its policy lacks it until they add the statement this repo hands them (iam/for-oidc-role-owners.json). A session that already carries another source identity (set on role A's own sign-in) cannot change it either.`,
+    fix: 'add "sts:SetSourceIdentity" next to "sts:AssumeRole" in role A\'s permission statement for role B and in role B\'s trust statement for role A (a generated repo has both, and the hand-over file for role A\'s owners), or turn the source identity off (sourceIdentity: false / --no-source-identity) and re-render.',
   };
 }

@@ -37,7 +37,7 @@ export function explainAwsError(error: unknown, context: ExplainContext): Explan
 
 /** An error message pasted from a job log (offline). */
 export function explainMessage(text: string, context: Omit<ExplainContext, 'operation'>): Explanation {
-  const operation = /\bAssumeRole\b(?!WithWebIdentity)|TagSession|DurationSeconds/.test(text) ? 'AssumeRole' : 'GetCallerIdentity';
+  const operation = /\bAssumeRole\b(?!WithWebIdentity)|TagSession|SetSourceIdentity|DurationSeconds/.test(text) ? 'AssumeRole' : 'GetCallerIdentity';
   return explain(readErrorText(text), { operation, ...context, fromLog: true });
 }
 

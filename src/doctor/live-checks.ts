@@ -57,6 +57,8 @@ export async function runChecks(parameters: DoctorParameters): Promise<CheckResu
       DurationSeconds: askFor,
       // The tags configure-aws-credentials sets, so a trust policy without sts:TagSession fails here too.
       Tags: parameters.sessionTags ? [{ Key: 'GitHub', Value: 'Actions' }, { Key: 'Repository', Value: 'keyless-build-doctor' }] : undefined,
+      // The workflow names the run as the source identity: without sts:SetSourceIdentity in both policies this fails here too.
+      SourceIdentity: parameters.sourceIdentity ? sessionName : undefined,
     }));
     credentials = assumed.Credentials;
     results.push({ id: 'assume-role', status: 'ok', detail: `${assumed.AssumedRoleUser?.Arn ?? roleArn}, expires ${assumed.Credentials?.Expiration?.toISOString() ?? '(unknown)'}` });

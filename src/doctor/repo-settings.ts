@@ -11,6 +11,8 @@ export interface DoctorParameters {
   readonly region: string;
   /** Whether the workflow assumes role B with session tags (configure-aws-credentials chaining). */
   readonly sessionTags: boolean;
+  /** Whether the workflow sets a source identity on role B's session (`--source-identity`). */
+  readonly sourceIdentity: boolean;
   /** Where role B's ARN came from. */
   readonly source: string;
   readonly trustedPrincipals: readonly string[];
@@ -36,6 +38,7 @@ export function readDoctorParameters(files: ReadonlyMap<string, string>, env: No
     duration: overrides.duration ?? chaining?.duration ?? MAX_CHAINED_SESSION_DURATION,
     region: overrides.region ?? chaining?.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     sessionTags: chaining?.sessionTags ?? false,
+    sourceIdentity: chaining?.sourceIdentity ?? false,
     source: overrides.roleArn ? '--role-arn' : (chaining?.source ?? ''),
     trustedPrincipals: unique(statements.filter((s) => s.actions.includes('sts:AssumeRole')).flatMap((s) => s.principals)),
     trustedSubjects: unique(statements.flatMap((s) => s.subjects.map((subject) => subject.value))),
@@ -106,6 +109,7 @@ interface ChainingStep {
   duration?: number;
   region?: string;
   sessionTags: boolean;
+  sourceIdentity: boolean;
   source: string;
 }
 
@@ -123,6 +127,7 @@ function findChainingStep(workflows: readonly WorkflowFile[]): ChainingStep | un
             roleArn: step.with['role-to-assume'].value,
             duration: Number(step.with['role-duration-seconds']?.value ?? MAX_CHAINED_SESSION_DURATION),
             sessionTags: !/^true$/i.test(step.with['role-skip-session-tagging']?.value ?? ''),
+            sourceIdentity: false,
             source: `${workflow.path}:${step.with['role-to-assume'].line}`,
           };
         }
@@ -132,10 +137,16 @@ function findChainingStep(workflows: readonly WorkflowFile[]): ChainingStep | un
         const arn = /--role-arn[=\s]+["']?([^"'\s]+)/.exec(script)?.[1];
         if (arn && !arn.includes('$')) {
           const seconds = /--duration-seconds[=\s]+["']?(\d+)/.exec(script)?.[1];
-          found = { roleArn: arn, duration: seconds ? Number(seconds) : MAX_CHAINED_SESSION_DURATION, sessionTags: false, source: `${workflow.path}:${step.run.line}` };
+          found = {
+            roleArn: arn,
+            duration: seconds ? Number(seconds) : MAX_CHAINED_SESSION_DURATION,
+            sessionTags: false,
+            sourceIdentity: /--source-identity\b/.test(script),
+            source: `${workflow.path}:${step.run.line}`,
+          };
         }
       }
     }
   }
-  return found || region ? { sessionTags: false, source: '', ...found, region } : undefined;
+  return found || region ? { sessionTags: false, sourceIdentity: false, source: '', ...found, region } : undefined;
 }

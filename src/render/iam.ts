@@ -1,6 +1,7 @@
 import type { KeylessBuildConfig } from '../core/config';
-import { GITHUB_OIDC_HOST } from '../core/constants';
-import { stsAudience } from '../core/partition';
+import { HAND_OVER_FILE } from '../core/constants';
+import { hasRepositoryIdKeys } from '../core/issuer';
+import { dnsSuffix, stsAudience } from '../core/partition';
 
 export interface PolicyStatement {
   readonly Sid?: string;
@@ -16,12 +17,19 @@ export interface PolicyDocument {
   readonly Statement: readonly PolicyStatement[];
 }
 
-export function roleArn(config: KeylessBuildConfig, roleName: string): string {
-  return `arn:${config.partition}:iam::${config.account}:role/${roleName}`;
+/** A role of role A's account (`account`) by name. */
+export function roleArn(config: KeylessBuildConfig, roleName: string, account = config.account): string {
+  return `arn:${config.partition}:iam::${account}:role/${roleName}`;
 }
 
+/** GitHub's OIDC provider in role A's account; IAM names it by its URL without `https://`. */
 export function oidcProviderArn(config: KeylessBuildConfig): string {
-  return `arn:${config.partition}:iam::${config.account}:oidc-provider/${GITHUB_OIDC_HOST}`;
+  return `arn:${config.partition}:iam::${config.account}:oidc-provider/${config.issuer.name}`;
+}
+
+/** The bucket's ARN (S3 ARNs name no account or region). */
+export function bucketArn(config: KeylessBuildConfig): string {
+  return `arn:${config.partition}:s3:::${config.bucket}`;
 }
 
 export function ecrRepositoryArn(config: KeylessBuildConfig): string {
@@ -37,8 +45,15 @@ export function uploadObjectsArn(config: KeylessBuildConfig): string {
 export function oidcRoleTrustPolicy(config: KeylessBuildConfig): PolicyDocument {
   const wildcard = config.subjects.some((s) => s.includes('*') || s.includes('?'));
   const subjects = config.subjects.length === 1 ? config.subjects[0]! : config.subjects;
-  const audience = { [`${GITHUB_OIDC_HOST}:aud`]: stsAudience(config.partition) };
-  const subject = { [`${GITHUB_OIDC_HOST}:sub`]: subjects };
+  const key = (claim: string) => `${config.issuer.name}:${claim}`;
+  const audience: Record<string, string> = { [key('aud')]: stsAudience(config.partition) };
+  // The numeric ids never pass to another repository, whatever the names become; AWS documents
+  // them as keys of github.com's issuer (reference_policies_iam-condition-keys.html#condition-keys-wif).
+  if (config.ownerId && config.repoId && hasRepositoryIdKeys(config.issuer)) {
+    audience[key('repository_owner_id')] = config.ownerId;
+    audience[key('repository_id')] = config.repoId;
+  }
+  const subject = { [key('sub')]: subjects };
   return {
     Version: '2012-10-17',
     Statement: [
@@ -54,13 +69,23 @@ export function oidcRoleTrustPolicy(config: KeylessBuildConfig): PolicyDocument 
   };
 }
 
-/** Role A may assume role B and nothing else through STS. */
+/**
+ * What role A does to role B through STS: assume it, and with a source identity set it on the
+ * session. A caller needs sts:SetSourceIdentity in its own policy and in the role's trust
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_control-access_monitor.html).
+ */
+function chainActions(config: KeylessBuildConfig): string | string[] {
+  return config.sourceIdentity ? ['sts:AssumeRole', 'sts:SetSourceIdentity'] : 'sts:AssumeRole';
+}
+
+/**
+ * Role A may assume role B and nothing else through STS. When role A belongs to someone else,
+ * this is the one statement its owners add (`iam/for-oidc-role-owners.json`).
+ */
 export function oidcRolePermissionPolicy(config: KeylessBuildConfig): PolicyDocument {
   return {
     Version: '2012-10-17',
-    Statement: [
-      { Sid: 'AssumeUploadRole', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: roleArn(config, config.uploadRoleName) },
-    ],
+    Statement: [{ Sid: 'AssumeUploadRole', Effect: 'Allow', Action: chainActions(config), Resource: config.uploadRoleArn }],
   };
 }
 
@@ -95,8 +120,8 @@ export function uploadRoleTrustPolicy(config: KeylessBuildConfig): PolicyDocumen
       {
         Sid: 'ChainFromOidcRole',
         Effect: 'Allow',
-        Principal: { AWS: roleArn(config, config.oidcRoleName) },
-        Action: 'sts:AssumeRole',
+        Principal: { AWS: config.oidcRoleArn },
+        Action: chainActions(config),
       },
     ],
   };
@@ -117,15 +142,46 @@ export function uploadRolePermissionPolicy(config: KeylessBuildConfig): PolicyDo
         Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
         Resource: uploadObjectsArn(config),
       },
+      ...(config.kmsKeyArn ? [bucketKeyStatement(config, config.kmsKeyArn)] : []),
     ],
   };
 }
 
-/** The IAM documents, by the file name they are written under in `iam/`. */
+/**
+ * An SSE-KMS bucket: S3 asks KMS for a data key on each put (GenerateDataKey) and decrypts it to
+ * complete a multipart upload (Decrypt)
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
+ * Only through S3 in the bucket's region (kms:ViaService,
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service),
+ * and only for this bucket: S3's encryption context `aws:s3:arn` is the object's ARN, or the
+ * bucket's with S3 Bucket Keys on
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html#encryption-context).
+ */
+function bucketKeyStatement(config: KeylessBuildConfig, key: string): PolicyStatement {
+  return {
+    Sid: 'UseBucketKeyThroughS3',
+    Effect: 'Allow',
+    Action: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    Resource: key,
+    Condition: {
+      StringEquals: { 'kms:ViaService': `s3.${config.region}.${dnsSuffix(config.partition)}` },
+      StringLike: { 'kms:EncryptionContext:aws:s3:arn': [bucketArn(config), uploadObjectsArn(config)] },
+    },
+  };
+}
+
+export { HAND_OVER_FILE };
+
+/**
+ * The IAM documents, by the file name they are written under in `iam/`. With an existing role A,
+ * its trust and permission policy are its owners' business: they get the one statement to add
+ * (HAND_OVER_FILE), and the ECR push policy stays as a reference of what role A must be able to do.
+ */
 export function iamDocuments(config: KeylessBuildConfig): Record<string, PolicyDocument> {
   return {
-    'oidc-role-trust-policy.json': oidcRoleTrustPolicy(config),
-    'oidc-role-permission-policy.json': oidcRolePermissionPolicy(config),
+    ...(config.existingOidcRole
+      ? { [HAND_OVER_FILE]: oidcRolePermissionPolicy(config) }
+      : { 'oidc-role-trust-policy.json': oidcRoleTrustPolicy(config), 'oidc-role-permission-policy.json': oidcRolePermissionPolicy(config) }),
     'oidc-role-ecr-push-policy.json': oidcRoleEcrPushPolicy(config),
     'upload-role-trust-policy.json': uploadRoleTrustPolicy(config),
     'upload-role-permission-policy.json': uploadRolePermissionPolicy(config),

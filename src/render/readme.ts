@@ -1,8 +1,9 @@
 import { MANIFEST_FILE, NUMBER_SETTINGS } from '@keyless-build/upload/settings';
 import type { KeylessBuildConfig } from '../core/config';
-import { GITHUB_OIDC_HOST, SECRET_ID, SECRET_TARGET } from '../core/constants';
+import { SECRET_ID, SECRET_TARGET } from '../core/constants';
 import { stsAudience } from '../core/partition';
-import { CLOUDFORMATION_PATH, stackName } from './cloudformation';
+import { boundaryArn, CLOUDFORMATION_PATH, deployCommandOf, stackName, templateFiles } from './cloudformation';
+import { HAND_OVER_FILE, oidcRolePermissionPolicy } from './iam';
 import { UPLOADER_DEPENDENCIES } from './package-files';
 import type { FileOwner, RenderOptions } from './rendered-file';
 import { templates } from './templates.generated';
@@ -24,8 +25,26 @@ export function renderReadme(config: KeylessBuildConfig, options: RenderOptions,
     secretTarget: SECRET_TARGET,
     stackName: stackName(config),
     cloudFormationPath: CLOUDFORMATION_PATH,
-    oidcHost: GITHUB_OIDC_HOST,
+    oidcHost: config.issuer.name,
     oidcAudience: stsAudience(config.partition),
+    issuerUrl: config.issuer.url,
+    enterpriseIssuer: config.issuer.kind === 'enterprise',
+    ghes: config.issuer.kind === 'ghes',
+    ghesHost: config.issuer.host ?? '',
+    templates: templateFiles(config).map((file) => ({
+      path: file.path,
+      account: file.account,
+      stackName: file.stackName,
+      profile: file.profile ?? '',
+      what: file.role === 'upload' ? `role B (${config.uploadRoleName})${config.createBucket ? ' and the bucket' : ''}` : mainAccountContents(config),
+      command: deployCommandOf(config, file).replace(/ --/g, ' \\\n  --'),
+    })),
+    twoTemplates: templateFiles(config).length > 1,
+    handOverFile: HAND_OVER_FILE,
+    handOverJson: JSON.stringify(oidcRolePermissionPolicy(config), null, 2),
+    kmsKeyInRoleAAccount: Boolean(config.kmsKeyArn && config.crossAccount && config.kmsKeyArn.split(':')[4] === config.account),
+    uploadBoundary: boundaryArn(config, config.uploadAccount) ?? '',
+    sampleRunSourceIdentity: 'github-1234567890-octocat',
     createsOidcProvider: config.oidcProvider === 'create',
     createsBucket: config.createBucket,
     createsEcrRepository: config.createEcrRepository,
@@ -35,6 +54,16 @@ export function renderReadme(config: KeylessBuildConfig, options: RenderOptions,
     manifest: MANIFEST_FILE,
     uploaderSettings: Object.values(NUMBER_SETTINGS),
   });
+}
+
+/** What role A's account's template creates, in words. */
+function mainAccountContents(config: KeylessBuildConfig): string {
+  const parts = [
+    ...(config.oidcProvider === 'create' && !config.existingOidcRole ? ["GitHub's OIDC provider"] : []),
+    ...(config.existingOidcRole ? [] : [`role A (${config.oidcRoleName})`]),
+    ...(config.createEcrRepository ? [`the ECR repository ${config.ecrRepository}`] : []),
+  ];
+  return parts.length > 1 ? `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}` : (parts[0] ?? '');
 }
 
 function describeOwner(owner: string, projen: boolean): string {

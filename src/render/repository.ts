@@ -4,7 +4,7 @@
  */
 import type { KeylessBuildConfig } from '../core/config';
 import { OUT_DIR, WORKFLOW_PATH } from '../core/constants';
-import { CLOUDFORMATION_PATH, renderCloudFormation } from './cloudformation';
+import { renderCloudFormation, templateFiles } from './cloudformation';
 import { DEPENDABOT_PATH, renderDependabot } from './dependabot';
 import { renderDockerfile } from './dockerfile';
 import { renderDockerignore } from './dockerignore';
@@ -34,7 +34,7 @@ function managedFiles(config: KeylessBuildConfig, marker: string | undefined): R
     managed('.dockerignore', renderDockerignore(marker)),
     // IAM documents carry no marker: AWS must accept them as they are.
     ...Object.entries(iamDocuments(config)).map(([name, document]) => managed(`iam/${name}`, json(document))),
-    ...(config.cloudformation ? [managed(CLOUDFORMATION_PATH, renderCloudFormation(config, marker))] : []),
+    ...templateFiles(config).map((file) => managed(file.path, renderCloudFormation(config, marker, file.template))),
   ];
 }
 

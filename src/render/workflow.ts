@@ -3,7 +3,6 @@ import { Document, type Scalar, type YAMLMap } from 'yaml';
 import { ACTIONS, actionUses, type ActionName } from '../core/actions';
 import type { KeylessBuildConfig } from '../core/config';
 import { CREDENTIALS_FILE_NAME, RUNNER_TEMP_DIR, SECRET_ID } from '../core/constants';
-import { roleArn } from './iam';
 import { stsAudience } from '../core/partition';
 
 /** Step ids other steps refer to. */
@@ -13,33 +12,46 @@ export const STEP_IDS = { ecr: 'ecr', uploadRole: 'upload-role', build: 'build' 
  * Assumes role B with role A's session, masks the secret values and writes them as an AWS
  * shared-credentials file under $RUNNER_TEMP (outside the build context) with mode 0600.
  * Inputs arrive through `env:` only: no `${{ }}` is ever spliced into the script.
+ *
+ * With `sourceIdentity`, the session's source identity is `github-<run id>-<actor>`: CloudTrail
+ * records it with every call the session makes, and it cannot be changed for the session's life.
+ * STS takes 2-64 characters of letters, digits and `_+=,.@-`
+ * (https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html), so every other
+ * character of the actor (`dependabot[bot]`) becomes `_`, and the value is cut at 64.
  */
-export const ASSUME_UPLOAD_ROLE_SCRIPT = [
-  'set -euo pipefail',
-  'umask 077',
-  'credentials=$(aws sts assume-role \\',
-  '  --role-arn "$UPLOAD_ROLE_ARN" \\',
-  '  --role-session-name "$SESSION_NAME" \\',
-  '  --duration-seconds "$SESSION_DURATION" \\',
-  "  --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' \\",
-  '  --output text)',
-  'read -r access_key_id secret_access_key session_token <<<"$credentials"',
-  'if [ -z "${session_token:-}" ]; then',
-  '  echo "::error::sts assume-role returned no credentials for $UPLOAD_ROLE_ARN"',
-  '  exit 1',
-  'fi',
-  'echo "::add-mask::$access_key_id"',
-  'echo "::add-mask::$secret_access_key"',
-  'echo "::add-mask::$session_token"',
-  `credentials_dir="$RUNNER_TEMP/${RUNNER_TEMP_DIR}"`,
-  `credentials_file="$credentials_dir/${CREDENTIALS_FILE_NAME}"`,
-  'mkdir -p "$credentials_dir"',
-  "printf '[default]\\naws_access_key_id = %s\\naws_secret_access_key = %s\\naws_session_token = %s\\n' \\",
-  '  "$access_key_id" "$secret_access_key" "$session_token" > "$credentials_file"',
-  'chmod 600 "$credentials_file"',
-  'echo "credentials-file=$credentials_file" >> "$GITHUB_OUTPUT"',
-  '',
-].join('\n');
+export function assumeUploadRoleScript(sourceIdentity: boolean): string {
+  return [
+    'set -euo pipefail',
+    'umask 077',
+    ...(sourceIdentity
+      ? ['source_identity="github-${RUN_ID}-${ACTOR//[^A-Za-z0-9_+=,.@-]/_}"', 'source_identity="${source_identity:0:64}"']
+      : []),
+    'credentials=$(aws sts assume-role \\',
+    '  --role-arn "$UPLOAD_ROLE_ARN" \\',
+    '  --role-session-name "$SESSION_NAME" \\',
+    ...(sourceIdentity ? ['  --source-identity "$source_identity" \\'] : []),
+    '  --duration-seconds "$SESSION_DURATION" \\',
+    "  --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' \\",
+    '  --output text)',
+    'read -r access_key_id secret_access_key session_token <<<"$credentials"',
+    'if [ -z "${session_token:-}" ]; then',
+    '  echo "::error::sts assume-role returned no credentials for $UPLOAD_ROLE_ARN"',
+    '  exit 1',
+    'fi',
+    'echo "::add-mask::$access_key_id"',
+    'echo "::add-mask::$secret_access_key"',
+    'echo "::add-mask::$session_token"',
+    `credentials_dir="$RUNNER_TEMP/${RUNNER_TEMP_DIR}"`,
+    `credentials_file="$credentials_dir/${CREDENTIALS_FILE_NAME}"`,
+    'mkdir -p "$credentials_dir"',
+    "printf '[default]\\naws_access_key_id = %s\\naws_secret_access_key = %s\\naws_session_token = %s\\n' \\",
+    '  "$access_key_id" "$secret_access_key" "$session_token" > "$credentials_file"',
+    'chmod 600 "$credentials_file"',
+    ...(sourceIdentity ? ['echo "Role B\'s session: source identity $source_identity (CloudTrail records it with every upload)"'] : []),
+    'echo "credentials-file=$credentials_file" >> "$GITHUB_OUTPUT"',
+    '',
+  ].join('\n');
+}
 
 /** Runs whatever happened before: the file must not outlive the job, even on a failed build. */
 export const REMOVE_CREDENTIALS_SCRIPT = `rm -rf -- "$RUNNER_TEMP/${RUNNER_TEMP_DIR}"\n`;
@@ -69,7 +81,8 @@ export function workflowObject(config: KeylessBuildConfig): Record<string, unkno
 
   const job: Record<string, unknown> = {
     'name': 'Build, upload to S3, push to ECR',
-    'runs-on': 'ubuntu-latest',
+    // GitHub-hosted runners are not available on GitHub Enterprise Server: its jobs run on self-hosted ones.
+    'runs-on': config.issuer.kind === 'ghes' ? ['self-hosted', 'linux', 'x64'] : 'ubuntu-latest',
     ...(firstEnvironment ? { environment: `\${{ inputs.environment || '${firstEnvironment}' }}` } : {}),
     'permissions': { 'id-token': 'write', 'contents': 'read' },
     'timeout-minutes': 60,
@@ -79,7 +92,7 @@ export function workflowObject(config: KeylessBuildConfig): Record<string, unkno
         'name': `Assume ${config.oidcRoleName} with GitHub OIDC`,
         'uses': uses('configureAwsCredentials'),
         'with': {
-          'role-to-assume': roleArn(config, config.oidcRoleName),
+          'role-to-assume': config.oidcRoleArn,
           'aws-region': config.region,
           'audience': stsAudience(config.partition),
           'role-session-name': 'keyless-build-${{ github.run_id }}',
@@ -92,11 +105,12 @@ export function workflowObject(config: KeylessBuildConfig): Record<string, unkno
         id: STEP_IDS.uploadRole,
         shell: 'bash',
         env: {
-          UPLOAD_ROLE_ARN: roleArn(config, config.uploadRoleName),
+          UPLOAD_ROLE_ARN: config.uploadRoleArn,
           SESSION_NAME: 'keyless-build-${{ github.run_id }}-${{ github.run_attempt }}',
           SESSION_DURATION: String(config.sessionDuration),
+          ...(config.sourceIdentity ? { RUN_ID: '${{ github.run_id }}', ACTOR: '${{ github.actor }}' } : {}),
         },
-        run: ASSUME_UPLOAD_ROLE_SCRIPT,
+        run: assumeUploadRoleScript(config.sourceIdentity),
       },
       { name: 'Set up Docker Buildx', uses: uses('setupBuildx') },
       {
@@ -136,6 +150,10 @@ export function renderWorkflow(config: KeylessBuildConfig, marker?: string): str
   if (marker) doc.commentBefore = ` ${marker}`;
   for (const [permission, comment] of Object.entries(PERMISSION_COMMENTS)) {
     (doc.getIn(['jobs', 'build', 'permissions', permission], true) as Scalar).comment = ` ${comment}`;
+  }
+  if (config.issuer.kind !== 'github.com') {
+    const step = doc.getIn(['jobs', 'build', 'steps', 1], true) as YAMLMap;
+    step.commentBefore = ` The OIDC token comes from ${config.issuer.url}; role A trusts that issuer's provider only.`;
   }
   if (config.environments.length > 0) {
     // checkov's CKV_GHA_7 (SLSA: no workflow_dispatch inputs) aims at inputs that change what is built.

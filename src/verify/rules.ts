@@ -29,7 +29,7 @@ export const RULES = {
   'expression-in-run': { severity: 'high', description: 'no attacker-influenced ${{ }} expression inside a run: script' },
   'trust-wildcard-sub': { severity: 'high', description: 'the OIDC trust names the repository and the ref or environment' },
   'trust-missing-sub': { severity: 'high', description: 'the OIDC trust has a sub condition' },
-  'oidc-trust-missing': { severity: 'medium', description: 'the repository holds the OIDC trust policy of the role it assumes' },
+  'oidc-trust-missing': { severity: 'medium', description: "the repository holds the OIDC trust policy of the role it assumes, or declares that role another team's" },
   'chained-session-too-long': { severity: 'medium', description: 'a chained session asks for at most 3600 seconds' },
   'action-not-pinned': { severity: 'medium', description: 'actions and reusable workflows are pinned to full commit SHAs' },
   'action-outdated': { severity: 'low', description: 'actions are at their current major version' },

@@ -4,14 +4,14 @@
  * workflow's own `run:` scripts run with bash as written. See README, "How we know it works".
  */
 import { spawn } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { extname, join, relative } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SECRET_ID } from '../../src/core/constants';
-import { STEP_IDS, ASSUME_UPLOAD_ROLE_SCRIPT, REMOVE_CREDENTIALS_SCRIPT } from '../../src/render/workflow';
-import { Moto, RunResult, awsJson, createBucket, credentialsIni, isolatedEnv, run, startMoto } from '../support/moto';
+import { STEP_IDS, assumeUploadRoleScript, REMOVE_CREDENTIALS_SCRIPT } from '../../src/render/workflow';
+import { Moto, RunResult, credentialsIni, isolatedEnv, run, startMoto } from '../support/moto';
 import { testRegistry } from '../support/local-registry';
 import { assertBuilt, runCli } from '../support/run-cli';
 import { requireTool } from '../support/tools';
@@ -45,6 +45,10 @@ interface Scenario {
   /** What the scenario is about, checked against the generated files before anything runs. */
   prefix: string;
   subjects: string[];
+  /** Role B's and the bucket's account, when it is not `account`. */
+  uploadAccount?: string;
+  /** Role A exists already and belongs to another team: this test creates it as they would. */
+  existingRoleA?: { arn: string; path: string };
 }
 
 const SCENARIOS: Scenario[] = [
@@ -78,10 +82,39 @@ const SCENARIOS: Scenario[] = [
     prefix: 'releases/',
     subjects: ['repo:acme/gov-app:ref:refs/heads/main'],
   },
+  {
+    label: "(d) role A exists already and belongs to another team",
+    create: 'cli --no-projen',
+    args: ['--account', '444444444444', '--region', 'us-east-1', '--repo', 'acme/platform-app', '--bucket', 'platform-app-assets', '--prefix', 'site', '--oidc-role-arn', 'arn:aws:iam::444444444444:role/platform/platform-ci'],
+    account: '444444444444',
+    region: 'us-east-1',
+    partition: 'aws',
+    prefix: 'site/',
+    subjects: ['repo:acme/platform-app:ref:refs/heads/main'],
+    existingRoleA: { arn: 'arn:aws:iam::444444444444:role/platform/platform-ci', path: '/platform/' },
+  },
+  {
+    label: '(e) role B and the bucket in another account',
+    create: 'cli --no-projen',
+    args: ['--account', '555555555555', '--upload-account', '666666666666', '--region', 'eu-central-1', '--repo', 'acme/cross-app', '--bucket', 'cross-app-assets', '--create-bucket'],
+    account: '555555555555',
+    uploadAccount: '666666666666',
+    region: 'eu-central-1',
+    partition: 'aws',
+    prefix: '',
+    subjects: ['repo:acme/cross-app:ref:refs/heads/main'],
+  },
 ];
+
+/** The actor of every run: a bot, whose name holds characters a source identity may not. */
+const ACTOR = 'dependabot[bot]';
+/** What the workflow's script makes of it and the run id 7001. */
+const SOURCE_IDENTITY = 'github-7001-dependabot_bot_';
 
 const IAM_DIR = 'iam';
 const OIDC_ROLE_FILES = { trust: 'oidc-role-trust-policy.json', permissions: ['oidc-role-permission-policy.json', 'oidc-role-ecr-push-policy.json'] };
+/** With an existing role A: its owners add the hand-over statement; the ECR push policy is what it must already allow. */
+const EXISTING_ROLE_A_FILES = { permissions: ['for-oidc-role-owners.json', 'oidc-role-ecr-push-policy.json'] };
 const UPLOAD_ROLE_FILES = { trust: 'upload-role-trust-policy.json', permissions: ['upload-role-permission-policy.json'] };
 /** What the upload script sets for the sample's files (see its content-type table). */
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8' };
@@ -163,6 +196,14 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
   let roleB: Required<Credentials>;
   let credentialsFile: string;
   let baseImageName: string | undefined;
+  /** moto's setup key: its calls land in `scenario.account` (MOTO_ACCOUNT_ID), or a session of that account when there are two. */
+  let admin: Credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+  /** Setup credentials in role B's account: moto keeps accounts apart by access key. */
+  let uploadAdmin: Credentials = admin;
+  const uploadAccount = scenario.uploadAccount ?? scenario.account;
+  const roleAFiles = scenario.existingRoleA ? EXISTING_ROLE_A_FILES : OIDC_ROLE_FILES;
+  /** A directory with an `aws` that records its arguments and runs the real CLI. */
+  let awsRecorder: { dir: string; log: string };
 
   const withAuthOff = async <T>(action: () => Promise<T>): Promise<T> => {
     await moto.setAuth(false);
@@ -235,14 +276,28 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
     table = new Map([
       ['github.run_id', '7001'],
       ['github.run_attempt', '1'],
+      ['github.actor', ACTOR],
       ['github.sha', 'e2e0000000000000000000000000000000000000'],
       ['steps.ecr.outputs.registry', `${scenario.account}.dkr.ecr.${scenario.region}.amazonaws.com`],
     ]);
 
     await step(`${scenario.label}: start moto`, async () => {
       // MOTO_ACCOUNT_ID: moto's own calls (create-role, ...) land in the generated account.
-      moto = await startMoto({ env: { MOTO_ACCOUNT_ID: scenario.account } });
+      if (scenario.uploadAccount) {
+        // MOTO_ACCOUNT_ID would pin every request to one account. Without it moto keeps accounts
+        // apart by access key: the setup of each account runs in a session of that account.
+        moto = await startMoto();
+        admin = await setupSessionIn(moto, scenario.account);
+        uploadAdmin = await setupSessionIn(moto, scenario.uploadAccount);
+      } else {
+        moto = await startMoto({ env: { MOTO_ACCOUNT_ID: scenario.account } });
+      }
     });
+    awsRecorder = { dir: join(work, 'aws-recorder'), log: join(work, 'aws-recorder', 'calls.log') };
+    mkdirSync(awsRecorder.dir);
+    const realAws = (await run('sh', ['-c', 'command -v aws'])).stdout.trim();
+    writeFileSync(join(awsRecorder.dir, 'aws'), `#!/bin/sh\nprintf '%s\\n' "$*" >> '${awsRecorder.log}'\nexec '${realAws}' "$@"\n`);
+    chmodSync(join(awsRecorder.dir, 'aws'), 0o755);
     await step(`${scenario.label}: import the local Node base image`, async () => {
       const from = /^FROM (node:(\d+)-slim) AS build$/m.exec(readFileSync(join(repo, 'Dockerfile'), 'utf8'));
       if (!from) throw new Error('the Dockerfile has no `FROM node:<major>-slim AS build`');
@@ -264,12 +319,29 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
 
   it('1. creates the OIDC provider, both roles and the bucket in moto from the generated IAM files', async () => {
     await step(`${scenario.label}: 1 IAM and S3 from the generated files`, async () => {
-      const admin = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-      const iam = (args: string[]) => awsJsonAs(moto, admin, scenario.region, ['iam', ...args]);
-      const oidcTrust = readJson<PolicyDocument>(join(repo, IAM_DIR, OIDC_ROLE_FILES.trust));
+      const iam = (args: string[], as = admin) => awsJsonAs(moto, as, scenario.region, ['iam', ...args]);
       const uploadTrust = readJson<PolicyDocument>(join(repo, IAM_DIR, UPLOAD_ROLE_FILES.trust));
+      const issuerHost = 'token.actions.githubusercontent.com';
+      const oidcTrustFile = scenario.existingRoleA ? join(work, 'platform-role-a-trust.json') : join(repo, IAM_DIR, OIDC_ROLE_FILES.trust);
+      if (scenario.existingRoleA) {
+        // Role A is the platform team's: this repo holds no trust for it. The test writes the one
+        // its owners would, for the sub claims the generated README asks them to accept.
+        expect(existsSync(join(repo, IAM_DIR, OIDC_ROLE_FILES.trust))).toBe(false);
+        const readme = readFileSync(join(repo, 'README.md'), 'utf8');
+        for (const subject of scenario.subjects) expect(readme).toContain(`\`${subject}\``);
+        writeFileSync(oidcTrustFile, JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{
+            Effect: 'Allow',
+            Principal: { Federated: `arn:${scenario.partition}:iam::${scenario.account}:oidc-provider/${issuerHost}` },
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: { StringEquals: { [`${issuerHost}:aud`]: 'sts.amazonaws.com', [`${issuerHost}:sub`]: scenario.subjects } },
+          }],
+        }));
+      }
+      const oidcTrust = readJson<PolicyDocument>(oidcTrustFile);
       const federated = String(oidcTrust.Statement[0]?.Principal?.Federated);
-      const audience = String(oidcTrust.Statement[0]?.Condition?.StringEquals?.['token.actions.githubusercontent.com:aud']);
+      const audience = String(oidcTrust.Statement[0]?.Condition?.StringEquals?.[`${issuerHost}:aud`]);
 
       const provider = await iam([
         'create-open-id-connect-provider',
@@ -284,9 +356,10 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
 
       const oidcRoleName = oidcRoleArn.split('/').pop()!;
       const uploadRoleName = uploadRoleArn.split('/').pop()!;
-      const createdA = await iam(['create-role', '--role-name', oidcRoleName, '--assume-role-policy-document', `file://${join(repo, IAM_DIR, OIDC_ROLE_FILES.trust)}`]);
+      const path = scenario.existingRoleA ? ['--path', scenario.existingRoleA.path] : [];
+      const createdA = await iam(['create-role', '--role-name', oidcRoleName, ...path, '--assume-role-policy-document', `file://${oidcTrustFile}`]);
       expect((createdA.Role as { Arn: string }).Arn).toBe(oidcRoleArn);
-      for (const file of OIDC_ROLE_FILES.permissions) {
+      for (const file of roleAFiles.permissions) {
         await iam(['put-role-policy', '--role-name', oidcRoleName, '--policy-name', file.replace('.json', ''), '--policy-document', `file://${join(repo, IAM_DIR, file)}`]);
       }
 
@@ -294,69 +367,106 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       // strings, and the caller is role A's *session* (arn:...:sts::...:assumed-role/A/session),
       // which never equals the role ARN the generated policy names. moto's copy of role B's trust
       // therefore names that one session instead: narrower than the generated policy, not wider.
+      // (With role B in another account, moto does not read role B's trust at all: it looks the
+      // role up in the caller's account, finds none, and decides on role A's own policy alone.)
       const roleASession = `arn:${scenario.partition}:sts::${scenario.account}:assumed-role/${oidcRoleName}/${sessionName()}`;
       expect(uploadTrust.Statement).toHaveLength(1);
       expect(uploadTrust.Statement[0]!.Principal).toEqual({ AWS: oidcRoleArn });
       const motoUploadTrust = { ...uploadTrust, Statement: [{ ...uploadTrust.Statement[0], Principal: { AWS: roleASession } }] };
       const motoTrustFile = join(work, 'moto-upload-role-trust.json');
       writeFileSync(motoTrustFile, JSON.stringify(motoUploadTrust));
-      const createdB = await iam(['create-role', '--role-name', uploadRoleName, '--assume-role-policy-document', `file://${motoTrustFile}`]);
+      const createdB = await iam(['create-role', '--role-name', uploadRoleName, '--assume-role-policy-document', `file://${motoTrustFile}`], uploadAdmin);
       expect((createdB.Role as { Arn: string }).Arn).toBe(uploadRoleArn);
+      expect(uploadRoleArn.split(':')[4]).toBe(uploadAccount);
       for (const file of UPLOAD_ROLE_FILES.permissions) {
-        await iam(['put-role-policy', '--role-name', uploadRoleName, '--policy-name', file.replace('.json', ''), '--policy-document', `file://${join(repo, IAM_DIR, file)}`]);
+        await iam(['put-role-policy', '--role-name', uploadRoleName, '--policy-name', file.replace('.json', ''), '--policy-document', `file://${join(repo, IAM_DIR, file)}`], uploadAdmin);
       }
 
-      await createBucket(moto, bucket, scenario.region);
-      await createBucket(moto, `${bucket}-other`, scenario.region);
+      await createBucketAs(uploadAdmin, bucket);
+      await createBucketAs(uploadAdmin, `${bucket}-other`);
       // From here on moto checks signatures, session tokens and IAM permissions on every request.
       await moto.setAuth(true);
     });
   }, 60_000);
 
-  it('1. deploys the generated CloudFormation template into moto; its roles carry exactly the generated JSON', async () => {
-    await step(`${scenario.label}: 1 CloudFormation stack`, async () => {
+  /** A session in `account`: moto assumes any role ARN, in any account, and files its keys there. */
+  async function setupSessionIn(server: Moto, account: string): Promise<Credentials> {
+    const setupKey = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+    const assumed = await awsJsonAs<{ Credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string } }>(server, setupKey, scenario.region, [
+      'sts', 'assume-role', '--role-arn', `arn:${scenario.partition}:iam::${account}:role/e2e-setup`, '--role-session-name', 'e2e-setup',
+    ]);
+    const session = { accessKeyId: assumed.Credentials.AccessKeyId, secretAccessKey: assumed.Credentials.SecretAccessKey, sessionToken: assumed.Credentials.SessionToken };
+    const identity = await awsJsonAs<{ Account: string }>(server, session, scenario.region, ['sts', 'get-caller-identity']);
+    expect(identity.Account).toBe(account);
+    return session;
+  }
+
+  /** Creates a bucket with the given setup credentials (their account owns it). */
+  async function createBucketAs(credentials: Credentials, name: string): Promise<void> {
+    const configuration = scenario.region === 'us-east-1' ? [] : ['--create-bucket-configuration', `LocationConstraint=${scenario.region}`];
+    await awsJsonAs(moto, credentials, scenario.region, ['s3api', 'create-bucket', '--bucket', name, ...configuration]);
+  }
+
+  it('1. deploys the generated CloudFormation templates into moto, each in its account; their roles carry exactly the generated JSON', async () => {
+    await step(`${scenario.label}: 1 CloudFormation stacks`, async () => {
       // A moto of its own: the stack's roles have the same names, and moto stores CloudFormation
       // inline policies as objects, which break its IAM checks (they expect JSON text).
-      const cfnMoto = await startMoto({ env: { MOTO_ACCOUNT_ID: scenario.account } });
+      const cfnMoto = await startMoto(scenario.uploadAccount ? {} : { env: { MOTO_ACCOUNT_ID: scenario.account } });
       try {
-        const template = parse(readFileSync(join(repo, 'cloudformation/keyless-build.yaml'), 'utf8')) as {
-          Resources: Record<string, { Type: string; DependsOn?: string | string[]; Properties: Record<string, unknown> }>;
-        };
-        // moto gap: no AWS::IAM::OIDCProvider resource type. The provider is left out here (the
-        // roles name it by ARN only); everything else is deployed as generated.
-        const providers = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::OIDCProvider');
-        expect(providers.length).toBeLessThanOrEqual(1);
-        for (const [name] of providers) {
-          delete template.Resources[name];
-          for (const resource of Object.values(template.Resources)) {
-            const dependsOn = [resource.DependsOn ?? []].flat().filter((dependency) => dependency !== name);
-            if (dependsOn.length > 0) resource.DependsOn = dependsOn;
-            else delete resource.DependsOn;
+        type Template = { Resources: Record<string, { Type: string; DependsOn?: string | string[]; Properties: Record<string, unknown> }> };
+        const setupKey: Credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
+        const mainCredentials = scenario.uploadAccount ? await setupSessionIn(cfnMoto, scenario.account) : setupKey;
+        const uploadCredentials = scenario.uploadAccount ? await setupSessionIn(cfnMoto, scenario.uploadAccount) : setupKey;
+        // One template per account, role A's first (role B's trust names role A).
+        const deployments = [
+          { path: 'cloudformation/keyless-build.yaml', stackName: 'keyless-build-e2e', credentials: mainCredentials },
+          { path: 'cloudformation/keyless-build-upload.yaml', stackName: 'keyless-build-e2e-upload', credentials: uploadCredentials },
+        ].filter((deployment) => existsSync(join(repo, deployment.path)));
+        expect(deployments.map((d) => d.path)).toEqual(
+          scenario.uploadAccount ? ['cloudformation/keyless-build.yaml', 'cloudformation/keyless-build-upload.yaml'] : ['cloudformation/keyless-build.yaml'],
+        );
+        const outputs: Record<string, string> = {};
+        const templates: Template[] = [];
+        for (const deployment of deployments) {
+          const template = parse(readFileSync(join(repo, deployment.path), 'utf8')) as Template;
+          templates.push(template);
+          // moto gap: no AWS::IAM::OIDCProvider resource type. The provider is left out here (the
+          // roles name it by ARN only); everything else is deployed as generated.
+          const providers = Object.entries(template.Resources).filter(([, resource]) => resource.Type === 'AWS::IAM::OIDCProvider');
+          expect(providers.length).toBeLessThanOrEqual(1);
+          for (const [name] of providers) {
+            delete template.Resources[name];
+            for (const resource of Object.values(template.Resources)) {
+              const dependsOn = [resource.DependsOn ?? []].flat().filter((dependency) => dependency !== name);
+              if (dependsOn.length > 0) resource.DependsOn = dependsOn;
+              else delete resource.DependsOn;
+            }
           }
+          // JSON, which CloudFormation also takes: re-serialised YAML would leave 2012-10-17
+          // unquoted, and moto's YAML 1.1 parser would read it as a date.
+          const templateFile = join(work, `${deployment.stackName}-for-moto.json`);
+          writeFileSync(templateFile, JSON.stringify(template, null, 2));
+          const cfn = (args: string[]) => awsJsonAs(cfnMoto, deployment.credentials, scenario.region, args);
+          await cfn(['cloudformation', 'create-stack', '--stack-name', deployment.stackName, '--template-body', `file://${templateFile}`, '--capabilities', 'CAPABILITY_NAMED_IAM']);
+          const described = await cfn(['cloudformation', 'describe-stacks', '--stack-name', deployment.stackName]);
+          const stack = (described.Stacks as { StackStatus: string; Outputs?: { OutputKey: string; OutputValue: string }[] }[])[0]!;
+          expect(stack.StackStatus).toBe('CREATE_COMPLETE');
+          for (const output of stack.Outputs ?? []) outputs[output.OutputKey] = output.OutputValue;
         }
-        // JSON, which CloudFormation also takes: re-serialised YAML would leave 2012-10-17
-        // unquoted, and moto's YAML 1.1 parser would read it as a date.
-        const templateFile = join(work, 'cloudformation-for-moto.json');
-        writeFileSync(templateFile, JSON.stringify(template, null, 2));
-        const stackName = 'keyless-build-e2e';
-        const admin = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-        const cfn = (args: string[]) => awsJsonAs(cfnMoto, admin, scenario.region, args);
-        await cfn(['cloudformation', 'create-stack', '--stack-name', stackName, '--template-body', `file://${templateFile}`, '--capabilities', 'CAPABILITY_NAMED_IAM']);
-        const described = await cfn(['cloudformation', 'describe-stacks', '--stack-name', stackName]);
-        const stack = (described.Stacks as { StackStatus: string; Outputs?: { OutputKey: string; OutputValue: string }[] }[])[0]!;
-        expect(stack.StackStatus).toBe('CREATE_COMPLETE');
-        const outputs = Object.fromEntries((stack.Outputs ?? []).map((o) => [o.OutputKey, o.OutputValue]));
-        expect(outputs).toMatchObject({ OidcRoleArn: oidcRoleArn, UploadRoleArn: uploadRoleArn });
+        // An existing role A is its owners': no template of this repo creates it.
+        expect(outputs).toEqual(scenario.existingRoleA ? { UploadRoleArn: uploadRoleArn } : { OidcRoleArn: oidcRoleArn, UploadRoleArn: uploadRoleArn });
 
-        const compareRole = async (roleArn: string, files: typeof OIDC_ROLE_FILES) => {
+        const compareRole = async (roleArn: string, files: typeof UPLOAD_ROLE_FILES, credentials: Credentials) => {
+          const cfn = (args: string[]) => awsJsonAs(cfnMoto, credentials, scenario.region, args);
           const roleName = roleArn.split('/').pop()!;
           const [got, listed] = await Promise.all([
             cfn(['iam', 'get-role', '--role-name', roleName]),
             cfn(['iam', 'list-role-policies', '--role-name', roleName]),
           ]);
-          const role = got.Role as { AssumeRolePolicyDocument: unknown; MaxSessionDuration: number };
+          const role = got.Role as { Arn: string; AssumeRolePolicyDocument: unknown; MaxSessionDuration: number };
+          expect(role.Arn).toBe(roleArn);
           expect(role.AssumeRolePolicyDocument, `${roleName} trust`).toEqual(readJson(join(repo, IAM_DIR, files.trust)));
-          const resource = Object.values(template.Resources).find((candidate) => candidate.Properties.RoleName === roleName);
+          const resource = templates.flatMap((t) => Object.values(t.Resources)).find((candidate) => candidate.Properties.RoleName === roleName);
           expect(role.MaxSessionDuration).toBe(resource?.Properties.MaxSessionDuration);
           const documents = await Promise.all(
             (listed.PolicyNames as string[]).map(async (policyName) =>
@@ -367,7 +477,10 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
           const key = (document: unknown) => JSON.stringify(document);
           expect(documents.map(key).sort(), `${roleName} inline policies`).toEqual(expected.map(key).sort());
         };
-        await Promise.all([compareRole(oidcRoleArn, OIDC_ROLE_FILES), compareRole(uploadRoleArn, UPLOAD_ROLE_FILES)]);
+        await Promise.all([
+          ...(scenario.existingRoleA ? [] : [compareRole(oidcRoleArn, OIDC_ROLE_FILES, mainCredentials)]),
+          compareRole(uploadRoleArn, UPLOAD_ROLE_FILES, uploadCredentials),
+        ]);
       } finally {
         await cfnMoto.stop();
       }
@@ -384,10 +497,12 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       const configureStep = workflow.byAction('aws-actions/configure-aws-credentials');
       const inputs = configureStep.with ?? {};
       expect(inputs['aws-region']).toBe(scenario.region);
-      const trust = readJson<PolicyDocument>(join(repo, IAM_DIR, OIDC_ROLE_FILES.trust));
+      // An existing role A's trust is the one step 1 wrote for its owners; otherwise the generated one.
+      const trust = readJson<PolicyDocument>(scenario.existingRoleA ? join(work, 'platform-role-a-trust.json') : join(repo, IAM_DIR, OIDC_ROLE_FILES.trust));
       const claims = trust.Statement[0]?.Condition?.StringEquals ?? {};
       const subjects = [claims['token.actions.githubusercontent.com:sub']].flat();
       expect(subjects).toEqual(scenario.subjects);
+      if (scenario.existingRoleA) expect(inputs['role-to-assume']).toBe(scenario.existingRoleA.arn);
       // moto does not verify the token, nor evaluate role A's trust conditions: its signature,
       // issuer, aud and sub are not checked by this suite (the IAM policy simulator tests decide what
       // the trust conditions admit). It is shaped like GitHub's anyway.
@@ -411,12 +526,20 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
     });
   }, 60_000);
 
-  it('3. role A -> role B: the workflow\'s own script writes a 0600 credentials file under $RUNNER_TEMP', async () => {
+  it('3. role A -> role B: the workflow\'s own script writes a 0600 credentials file under $RUNNER_TEMP, with the run as source identity', async () => {
     await step(`${scenario.label}: 3 assume role B (workflow script)`, async () => {
       const uploadStep = workflow.byId(STEP_IDS.uploadRole);
-      expect(uploadStep.run).toBe(ASSUME_UPLOAD_ROLE_SCRIPT);
-      const { result, outputs } = await runScriptStep(uploadStep, { ...awsEnv(moto, roleA, scenario.region), RUNNER_TEMP: runnerTemp }, table);
+      expect(uploadStep.run).toBe(assumeUploadRoleScript(true));
+      // The runner's PATH, with a recording `aws` in front: the call the script makes is checked below.
+      const env: Record<string, string> = { ...awsEnv(moto, roleA, scenario.region), RUNNER_TEMP: runnerTemp };
+      const { result, outputs } = await runScriptStep(uploadStep, { ...env, PATH: `${awsRecorder.dir}:${env.PATH}` }, table);
       expect(result.code, output(result)).toBe(0);
+
+      // Option 7: the source identity sent is the run id and the actor, with the actor's [ and ] replaced.
+      const calls = readFileSync(awsRecorder.log, 'utf8').trim().split('\n');
+      expect(calls).toEqual([expect.stringContaining(`sts assume-role --role-arn ${uploadRoleArn} `)]);
+      expect(calls[0]).toContain(` --source-identity ${SOURCE_IDENTITY} `);
+      expect(result.stdout).toContain(`source identity ${SOURCE_IDENTITY}`);
 
       credentialsFile = outputs['credentials-file'] ?? '';
       expect(credentialsFile.startsWith(`${runnerTemp}/`), credentialsFile).toBe(true);
@@ -437,7 +560,8 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       }
       const identity = await awsJsonAs<{ Arn: string }>(moto, roleB, scenario.region, ['sts', 'get-caller-identity']);
       const session = resolveExpressions(String(uploadStep.env?.SESSION_NAME), table, 'SESSION_NAME');
-      expect(identity.Arn).toBe(`arn:${scenario.partition}:sts::${scenario.account}:assumed-role/${uploadRoleArn.split('/').pop()}/${session}`);
+      // Role B's session is in role B's account: another account than role A's in scenario (e).
+      expect(identity.Arn).toBe(`arn:${scenario.partition}:sts::${uploadAccount}:assumed-role/${uploadRoleArn.split('/').pop()}/${session}`);
     });
   }, 60_000);
 
@@ -465,12 +589,11 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       const files = filesBelow(join(repo, uploadDir));
       expect(files.length).toBeGreaterThan(0);
       await withAuthOff(async () => {
-        const admin = { accessKeyId: 'testing', secretAccessKey: 'testing' };
-        const listing = await awsJson<{ Contents?: { Key: string }[] }>(moto, ['s3api', 'list-objects-v2', '--bucket', bucket], scenario.region);
+        const listing = await awsJsonAs<{ Contents?: { Key: string }[] }>(moto, uploadAdmin, scenario.region, ['s3api', 'list-objects-v2', '--bucket', bucket]);
         expect((listing.Contents ?? []).map((object) => object.Key).sort()).toEqual(files.map((file) => `${prefix}${file}`).sort());
         for (const file of files) {
           const downloaded = join(work, 'download');
-          const meta = await awsJsonAs<{ ContentType: string }>(moto, admin, scenario.region, ['s3api', 'get-object', '--bucket', bucket, '--key', `${prefix}${file}`, downloaded]);
+          const meta = await awsJsonAs<{ ContentType: string }>(moto, uploadAdmin, scenario.region, ['s3api', 'get-object', '--bucket', bucket, '--key', `${prefix}${file}`, downloaded]);
           expect(readFileSync(downloaded).equals(readFileSync(join(repo, uploadDir, file))), `bytes of ${file}`).toBe(true);
           const contentType = CONTENT_TYPES[extname(file)];
           if (!contentType) throw new Error(`no expected content type for ${file}: add its extension to CONTENT_TYPES`);
@@ -577,12 +700,11 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
   it('8. failure is loud: no role B session stops the build at the secret mount; bad credentials fail the upload', async () => {
     const buildStep = workflow.byId(STEP_IDS.build);
     const oidcRoleName = oidcRoleArn.split('/').pop()!;
-    const permissionFile = OIDC_ROLE_FILES.permissions[0]!;
+    const permissionFile = roleAFiles.permissions[0]!;
 
     await step(`${scenario.label}: 8 assume-role step fails without role A's permission`, async () => {
       // moto lets anyone assume a role that does not exist, so "role B missing" cannot fail
       // here; role A without its permission to assume role B fails the same step the same way.
-      const admin = { accessKeyId: 'testing', secretAccessKey: 'testing' };
       const policyName = permissionFile.replace('.json', '');
       await withAuthOff(() => awsJsonAs(moto, admin, scenario.region, ['iam', 'delete-role-policy', '--role-name', oidcRoleName, '--policy-name', policyName]));
       const failedTemp = join(work, 'runner-temp-failed');

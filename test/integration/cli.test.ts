@@ -375,6 +375,9 @@ describe('create-keyless-build (interactive, in a pseudo-terminal)', () => {
     terminal.type('111111111111\r');
     await terminal.expect('(--bucket)');
     terminal.type('my-bucket\r');
+    // No gh, no token: the repository's numeric ids are asked for; Enter keeps the legacy subjects.
+    await terminal.expect('(--owner-id)');
+    terminal.type('\r');
     await terminal.expect('Next steps:');
 
     const code = await terminal.exited;

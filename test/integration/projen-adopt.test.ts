@@ -8,6 +8,7 @@ import { runCommand } from '../../src/commands/command';
 import { createCommand, PACKAGE_SPEC_VARIABLE } from '../../src/commands/create';
 import { SEED_FLAGS as seedFlags } from '../support/parameter-sets';
 import { managedPaths as renderedManagedPaths } from '../support/render';
+import { cliEnv } from '../support/run-cli';
 import { must, pack, run, snapshotTree as snapshot } from '../support/tools';
 
 // Each test runs npm and projen, several synths in a row on a shared machine.
@@ -58,7 +59,7 @@ describe('a --no-projen repo adopted with --adopt, then kept by npx projen', () 
 
   beforeAll(() => {
     const work = mkdtempSync(join(tmpdir(), 'kb-adopt-'));
-    const env = { ...process.env, [PACKAGE_SPEC_VARIABLE]: `create-keyless-build@file:${pack(root, work)}` };
+    const env = { ...cliEnv(), [PACKAGE_SPEC_VARIABLE]: `create-keyless-build@file:${pack(root, work)}` };
     const cli = join(root, 'bin', 'create-keyless-build.js');
     must(run(process.execPath, [cli, 'app', ...seedFlags, '--no-projen', '--no-install', '--no-git'], { cwd: work, env }), 'create --no-projen');
     repo = join(work, 'app');

@@ -13,6 +13,7 @@ import { publishToTestRegistry } from '../support/local-registry';
 import { isolatedEnv } from '../support/moto';
 import { SEED as seed, SEED_FLAGS as seedFlags } from '../support/parameter-sets';
 import { renderFiles } from '../support/render';
+import { cliEnv } from '../support/run-cli';
 import { must, pack, repack, run, snapshotTree as snapshot, type TreeSnapshot as Snapshot } from '../support/tools';
 
 // Each test runs npm and projen, several synths in a row on a shared machine.
@@ -65,7 +66,7 @@ describe('projen', () => {
       // The package as users get it from the registry: packed from this checkout's build.
       tarball = pack(root, work);
       packageSpec = `create-keyless-build@file:${tarball}`;
-      const env = { ...process.env, [PACKAGE_SPEC_VARIABLE]: packageSpec };
+      const env = { ...cliEnv(), [PACKAGE_SPEC_VARIABLE]: packageSpec };
       must(run(process.execPath, [join(root, 'bin', 'create-keyless-build.js'), 'app', ...seedFlags, '--no-install', '--no-git'], { cwd: work, env }), 'create');
       repo = join(work, 'app');
       created = snapshot(repo);

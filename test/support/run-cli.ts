@@ -34,11 +34,18 @@ export function makeTempDir(): string {
   return mkdtempSync(join(tmpdir(), 'ckb-cli-test-'));
 }
 
-/** The environment of every run: ours, minus anything that changes the CLI's behaviour. */
+/** A gh configuration directory with no account: a gh on this machine is signed out for the CLI under test. */
+const SIGNED_OUT_GH = mkdtempSync(join(tmpdir(), 'ckb-gh-signed-out-'));
+
+/**
+ * The environment of every run: ours, minus anything that changes the CLI's behaviour. create
+ * looks the repository's ids up with gh or the GitHub API: no token, and a gh without an account,
+ * so that no test reaches GitHub (a test that wants a look-up passes its stand-ins in `extra`).
+ */
 export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_user_agent: NPM_USER_AGENT, ...extra };
-  delete env.CREATE_KEYLESS_BUILD_SPEC;
-  return env;
+  const env: NodeJS.ProcessEnv = { ...process.env, npm_config_user_agent: NPM_USER_AGENT, GH_CONFIG_DIR: SIGNED_OUT_GH };
+  for (const name of ['CREATE_KEYLESS_BUILD_SPEC', 'GITHUB_TOKEN', 'GH_TOKEN', 'GITHUB_API_URL', 'GH_HOST', 'GH_ENTERPRISE_TOKEN']) delete env[name];
+  return { ...env, ...extra };
 }
 
 /** Runs a bin with stdin, stdout and stderr as pipes, so the CLI sees no terminal. */

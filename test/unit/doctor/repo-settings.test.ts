@@ -20,4 +20,17 @@ describe('parameters read from the repo', () => {
       roleArn: 'arn:aws:iam::222222222222:role/x', duration: 900, region: 'us-east-2', source: '--role-arn',
     });
   });
+
+  it('a source identity, and role B in another account, from the generated workflow', () => {
+    const render = (options: Record<string, unknown>) => {
+      const config = resolveConfig({ account: '111111111111', region: 'eu-west-1', repo: 'acme/app', bucket: 'b-1', ...options });
+      return new Map(renderRepository(config, { projen: true, version: '0.0.0-test' }).map((f) => [f.path, f.content]));
+    };
+    expect(readDoctorParameters(render({ uploadAccount: '222222222222' }), {}, {})).toMatchObject({
+      roleArn: 'arn:aws:iam::222222222222:role/upload-to-s3-role',
+      sourceIdentity: true,
+      trustedPrincipals: ['arn:aws:iam::111111111111:role/github-oidc-role'],
+    });
+    expect(readDoctorParameters(render({ sourceIdentity: false }), {}, {}).sourceIdentity).toBe(false);
+  });
 });

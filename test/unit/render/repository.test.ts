@@ -269,7 +269,10 @@ describe('GitHub expressions and templates', () => {
 
 describe('hostile free text', () => {
   const hostile = ['a\nb: c', 'x"; rm -rf /', '${{ github.token }}', '# comment', '*', '../..', 'ünïcode', 'a'.repeat(5000), "it's", 'a b'];
-  const freeText = ['prefix', 'oidcRoleName', 'uploadRoleName', 'ecrRepository', 'baseImage', 'uploadDir', 'nodeVersion', 'bucket', 'repo'] as const;
+  const freeText = [
+    'prefix', 'oidcRoleName', 'uploadRoleName', 'ecrRepository', 'baseImage', 'uploadDir', 'nodeVersion', 'bucket', 'repo',
+    'uploadAccount', 'oidcRoleArn', 'kmsKeyArn', 'permissionsBoundary', 'oidcIssuer', 'ghesHost',
+  ] as const;
   const listText = ['branches', 'environments', 'subjects'] as const;
 
   it.each(freeText.flatMap((p) => hostile.map((h) => [p, h] as const)))('%s = %j is rejected or changes no structure', (parameter, value) => {

@@ -180,6 +180,24 @@ describe('each rule fires on a minimal edit of a clean repo, and only that rule'
     }
   });
 
+  it("a repo that chains from another team's role A declares it (iam/for-oidc-role-owners.json): no oidc-trust-missing; without the hand-over file, reported", () => {
+    const external = generated({ oidcRoleArn: 'arn:aws:iam::111111111111:role/platform-ci' });
+    expect(external.has('iam/oidc-role-trust-policy.json')).toBe(false);
+    expect(verify(external)).toEqual([]);
+    const undeclared = new Map(external);
+    undeclared.delete('iam/for-oidc-role-owners.json');
+    expect(rules(verify(undeclared))).toEqual(['oidc-trust-missing']);
+  });
+
+  it.each([
+    ["an enterprise's own issuer", { oidcIssuer: 'https://token.actions.githubusercontent.com/acme' }],
+    ['GitHub Enterprise Server', { ghesHost: 'github.example.com' }],
+  ] as [string, Partial<KeylessBuildOptions>][])('checks the trust of %s too (negative control: a wildcard sub is flagged)', (_what, options) => {
+    const files = generated(options);
+    expect(verify(files)).toEqual([]);
+    expect(rules(verify(edit(files, 'iam/oidc-role-trust-policy.json', 'repo:acme/my-app:ref:refs/heads/main', 'repo:acme/*')))).toEqual(['trust-wildcard-sub']);
+  });
+
   it('reads CloudFormation templates with short-form intrinsics', () => {
     const files = clean();
     files.set('infra/roles.yaml', [
