@@ -1,4 +1,5 @@
 import * as check from './parameter-rules';
+import * as topology from './topology-rules';
 import { ConfigError, type ConfigIssue } from './config-error';
 import type { GitHubIssuer } from './issuer';
 import { PARAMETER_TABLE, type ActionPinning, type OidcProviderMode, type ParameterName, type Partition, type SubjectFormat } from './parameters';
@@ -145,19 +146,19 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
   const cloudformation = given('cloudformation') ?? PARAMETER_TABLE.cloudformation.default;
 
   check.account(account, report);
-  const uploadAccount = check.uploadAccount(given('uploadAccount'), account, report) ?? account;
+  const uploadAccount = topology.uploadAccount(given('uploadAccount'), account, report) ?? account;
   const partition = check.region(region, given('partition'), report);
   const { owner, repoName } = check.repo(repo, report);
   check.bucket(bucket, report);
-  const existingRole = check.oidcRoleArn(given('oidcRoleArn'), partition, account, options as unknown as Record<string, unknown>, report);
+  const existingRole = topology.oidcRoleArn(given('oidcRoleArn'), partition, account, options as unknown as Record<string, unknown>, report);
   const { oidcRoleName, uploadRoleName } = check.roleNames(
     existingRole?.name ?? given('oidcRoleName') ?? PARAMETER_TABLE.oidcRoleName.default,
     given('uploadRoleName') ?? PARAMETER_TABLE.uploadRoleName.default,
     uploadAccount === account,
     report,
   );
-  const kmsKeyArn = check.kmsKeyArn(given('kmsKeyArn'), { partition, region, account, uploadAccount }, report);
-  const issuer = check.issuer(given('oidcIssuer'), given('ghesHost'), report);
+  const kmsKeyArn = topology.kmsKeyArn(given('kmsKeyArn'), { partition, region, account, uploadAccount }, report);
+  const issuer = topology.issuer(given('oidcIssuer'), given('ghesHost'), report);
   const prefix = check.prefix(given('prefix') ?? PARAMETER_TABLE.prefix.default, report);
   const ecrRepository = check.ecrRepository(given('ecrRepository'), repo, repoName, report);
   const branches = check.branches(given('branches') ?? [...PARAMETER_TABLE.branches.default], environments, customSubjects, report);
@@ -171,7 +172,7 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
   const uploadDir = check.uploadDir(given('uploadDir') ?? PARAMETER_TABLE.uploadDir.default, report);
   check.choices(options as unknown as Record<string, unknown>, report);
   check.templateOnly(cloudformation, options as unknown as Record<string, unknown>, report);
-  const permissionsBoundary = check.permissionsBoundary(given('permissionsBoundary'), partition, [account, uploadAccount], report);
+  const permissionsBoundary = topology.permissionsBoundary(given('permissionsBoundary'), partition, [account, uploadAccount], report);
   const arn = (roleAccount: string | undefined, name: string) => `arn:${partition}:iam::${roleAccount}:role/${name}`;
 
   if (issues.length > 0) throw new ConfigError(issues);
