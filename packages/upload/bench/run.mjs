@@ -9,7 +9,8 @@ import { createServer } from 'node:net';
 import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { count, median, runBench } from './stats.mjs';
+// The repository's shared benchmark helpers (run counts from the environment, median, the runner).
+import { count, median, runBench } from '../../../bench/stats.mjs';
 
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 // The generated image's Node.js major (the generator's DEFAULTS.nodeVersion, node:<major>-slim).
