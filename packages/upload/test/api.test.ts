@@ -3,14 +3,14 @@
  * the user's content-type and cache-control rules over the defaults, and
  * cancellation through an AbortSignal.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc32Base64, writeFile } from './support/files.js';
 import { DEFAULT_CACHE_CONTROL, DEFAULT_CONTENT_TYPES, SettingError, uploadDirectory } from '../dist/index.js';
 import { type FaultProxy, FORWARD, startFaultProxy } from './support/fault-proxy.js';
-import { FAKE_CREDENTIALS, type Moto, awsJson, createBucket, credentialsIni, isolatedEnv, startMoto } from './support/moto.js';
+import { FAKE_CREDENTIALS, type Moto, awsJson, createBucket, credentialsIni, isolatedEnv, startMoto } from '../../../test/support/moto.js';
 
 const BUCKET = 'keyless-api-test';
 const REGION = 'us-west-2';
@@ -21,17 +21,6 @@ let site: string;
 let moto: Moto | undefined;
 let proxy: FaultProxy | undefined;
 const savedEnv = { ...process.env };
-
-function writeFile(path: string, content: string | Buffer): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
-}
-
-function crc32Base64(data: Buffer | string): string {
-  const bytes = Buffer.alloc(4);
-  bytes.writeUInt32BE(crc32(data));
-  return bytes.toString('base64');
-}
 
 async function head(key: string): Promise<{ ContentType?: string; CacheControl?: string }> {
   return awsJson(moto!, ['s3api', 'head-object', '--bucket', BUCKET, '--key', key], REGION);

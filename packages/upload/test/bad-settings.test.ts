@@ -5,12 +5,13 @@
  * Then the upload directory's own failures: missing, unreadable, empty, a symlink loop.
  */
 import { execFile } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFile } from './support/files.js';
 import { type FaultProxy, startFaultProxy } from './support/fault-proxy.js';
-import { FAKE_CREDENTIALS, type Moto, type RunResult, awsJson, createBucket, credentialsIni, startMoto } from './support/moto.js';
+import { FAKE_CREDENTIALS, type Moto, type RunResult, awsJson, createBucket, credentialsIni, startMoto } from '../../../test/support/moto.js';
 import { BIN, binEnv, describeRun, runBin } from './support/uploader.js';
 
 const BUCKET = 'keyless-settings-test';
@@ -21,11 +22,6 @@ let site: string;
 let credentialsFile: string;
 let moto: Moto | undefined;
 let proxy: FaultProxy | undefined;
-
-function writeFile(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
-}
 
 function settings(overrides: Record<string, string | undefined>): Record<string, string> {
   return binEnv(

@@ -8,12 +8,13 @@
  *   esbuild bundle of it.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FAKE_CREDENTIALS, type Moto, awsJson, createBucket, credentialsIni, isolatedEnv, run, startMoto } from './support/moto.js';
+import { writeFile } from './support/files.js';
+import { FAKE_CREDENTIALS, type Moto, awsJson, createBucket, credentialsIni, isolatedEnv, run, startMoto } from '../../../test/support/moto.js';
 import { PACKAGE_DIR, binEnv, describeRun } from './support/uploader.js';
 
 const BUCKET = 'keyless-pack-test';
@@ -26,11 +27,6 @@ let app: string;
 let tarball: string;
 let moto: Moto | undefined;
 let credentialsFile: string;
-
-function writeFile(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
-}
 
 function env(overrides: Record<string, string> = {}): Record<string, string> {
   return binEnv({ S3_BUCKET: BUCKET, AWS_REGION: REGION, AWS_ENDPOINT_URL: moto!.endpoint, AWS_SHARED_CREDENTIALS_FILE: credentialsFile, ...overrides });
@@ -57,7 +53,7 @@ beforeAll(async () => {
   tarball = join(work, packed);
   app = join(work, 'app');
   writeFile(join(app, 'package.json'), JSON.stringify({ name: 'generated-repo', private: true, type: 'module' }, null, 2));
-  // npm_config_before comes from vitest.config.mts (test/support/npm-before.mts).
+  // npm_config_before comes from vitest.config.mts (the repository's test/support/npm-before.ts).
   const installed = await run('npm', ['install', '--no-audit', '--no-fund', tarball], { cwd: app, env: { ...process.env } as Record<string, string>, timeoutMs: 240_000 });
   if (installed.code !== 0) {
     throw new Error(`npm install of the tarball failed\n${describeRun(installed)}`);

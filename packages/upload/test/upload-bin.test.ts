@@ -4,14 +4,14 @@
  * Ported from the generator's test/upload-script.test.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc32Base64, sha256, writeFile } from './support/files.js';
 import { startFaultProxy } from './support/fault-proxy.js';
-import { FAKE_CREDENTIALS, type Moto, type RunResult, awsJson, createBucket, credentialsIni, startMoto } from './support/moto.js';
+import { FAKE_CREDENTIALS, type Moto, type RunResult, awsJson, createBucket, credentialsIni, startMoto } from '../../../test/support/moto.js';
 import { binEnv, describeRun, runBin } from './support/uploader.js';
 
 const BUCKET = 'keyless-build-test';
@@ -41,26 +41,10 @@ function runUpload(overrides: Record<string, string | undefined> = {}): Promise<
   return runBin(env, project, 60_000);
 }
 
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-/** CRC32 as S3 reports it (ChecksumCRC32): big-endian bytes in base64. */
-function crc32Base64(data: Buffer): string {
-  const bytes = Buffer.alloc(4);
-  bytes.writeUInt32BE(crc32(data));
-  return bytes.toString('base64');
-}
-
 /** The checksum S3 keeps with the object, as `head-object --checksum-mode ENABLED` reports it. */
 async function storedChecksum(key: string): Promise<string | undefined> {
   const head = await awsJson<{ ChecksumCRC32?: string }>(s3(), ['s3api', 'head-object', '--bucket', BUCKET, '--key', key, '--checksum-mode', 'ENABLED'], REGION);
   return head.ChecksumCRC32;
-}
-
-function writeFile(path: string, content: string | Buffer): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
 }
 
 interface GetObject {

@@ -5,14 +5,14 @@
  * uploader's, and compared byte for byte (SHA-256).
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { crc32Base64, sha256, writeFile } from './support/files.js';
 import { FORWARD, type Fault, type FaultProxy, type FaultRule, INTERNAL_ERROR, type ProxiedRequest, RESET, SLOW_DOWN, startFaultProxy } from './support/fault-proxy.js';
-import { FAKE_CREDENTIALS, type Moto, type RunResult, awsCli, awsJson, createBucket, credentialsIni, startMoto } from './support/moto.js';
+import { FAKE_CREDENTIALS, type Moto, type RunResult, awsCli, awsJson, createBucket, credentialsIni, startMoto } from '../../../test/support/moto.js';
 import { BIN, binEnv, describeRun, runBin } from './support/uploader.js';
 
 const BUCKET = 'keyless-faults-test';
@@ -38,22 +38,6 @@ function faults(): FaultProxy {
     throw new Error('the fault proxy is not running: see the beforeAll error');
   }
   return proxy;
-}
-
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
-function writeFile(path: string, content: string | Buffer): void {
-  mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, content);
-}
-
-/** CRC32 as S3 reports it (ChecksumCRC32): big-endian bytes in base64. */
-function crc32Base64(data: Buffer): string {
-  const bytes = Buffer.alloc(4);
-  bytes.writeUInt32BE(crc32(data));
-  return bytes.toString('base64');
 }
 
 /** relative path -> hash (SHA-256 unless told) of every file under `dir`. */

@@ -3,7 +3,7 @@
  * (`npm run build` before the tests: see package.json), against moto.
  */
 import { fileURLToPath } from 'node:url';
-import { type RunResult, isolatedEnv, run } from './moto.js';
+import { type RunResult, isolatedEnv, run } from '../../../../test/support/moto.js';
 
 export const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
