@@ -6,7 +6,7 @@ import { ConfigError } from '../core/config-error';
 import { PROJEN_FILE_MARKER } from '../core/constants';
 import { PARAMETERS, REQUIRED_PARAMETERS, findParameter, type ParameterDefinition, type ParameterName } from '../core/parameters';
 import { packageVersion } from '../package-version';
-import { UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES } from '../render/package-files';
+import { UPLOADER_DEPENDENCIES, UPLOADER_DEV_DEPENDENCIES, packageName } from '../render/package-files';
 import type { ArgDefinition, ArgsDefinition } from './args';
 import { defineCommand, type CommandContext, type ExitCode } from './command';
 import { createHelp } from './create-help';
@@ -219,7 +219,7 @@ async function renderFilesToWrite(
   options: KeylessBuildOptions,
   how: { projen: boolean; adopt: boolean; target: string; version: string; packageSpec: string; packageManager: PackageManager },
 ): Promise<FileToWrite[]> {
-  const [{ renderRepository }, { packageName }] = await Promise.all([import('../render/repository.js'), import('../render/package-files.js')]);
+  const { renderRepository } = await import('../render/repository.js');
   const files: FileToWrite[] = renderRepository(config, { projen: how.projen, marker: how.projen ? PROJEN_FILE_MARKER : undefined, version: how.version })
     // Adopting keeps every file the user already owns; only the managed ones are replaced.
     .filter((file) => !(how.adopt && file.owner === 'sample' && existsSync(join(how.target, file.path))))

@@ -3,6 +3,7 @@ import * as topology from './topology-rules';
 import { ConfigError, type ConfigIssue } from './config-error';
 import type { GitHubIssuer } from './issuer';
 import { PARAMETER_TABLE, type ActionPinning, type OidcProviderMode, type ParameterName, type Partition, type SubjectFormat } from './parameters';
+import { roleArn } from './partition';
 import { deriveSubjects } from './subjects';
 
 /** What a user may set. Required: account, region, repo, bucket. Defaults: see the parameter table. */
@@ -132,8 +133,10 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
   const issues: ConfigIssue[] = [];
   const report: check.Report = (parameter, value, rule, fix) => issues.push({ parameter, value, rule, fix });
 
+  // The options as the caller passed them (anything, from JavaScript or .projenrc.ts), for the rules that read them by name.
+  const raw = options as unknown as Record<string, unknown>;
   // The rules after this read values as the types they should be: stop here when one is not.
-  if (!check.shape(options as unknown as Record<string, unknown>, report)) throw new ConfigError(issues);
+  if (!check.shape(raw, report)) throw new ConfigError(issues);
 
   const given = <Name extends ParameterName>(name: Name) => given_(options, name);
   const account = given('account');
@@ -150,7 +153,7 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
   const partition = check.region(region, given('partition'), report);
   const { owner, repoName } = check.repo(repo, report);
   check.bucket(bucket, report);
-  const existingRole = topology.oidcRoleArn(given('oidcRoleArn'), partition, account, options as unknown as Record<string, unknown>, report);
+  const existingRole = topology.oidcRoleArn(given('oidcRoleArn'), partition, account, raw, report);
   const { oidcRoleName, uploadRoleName } = check.roleNames(
     existingRole?.name ?? given('oidcRoleName') ?? PARAMETER_TABLE.oidcRoleName.default,
     given('uploadRoleName') ?? PARAMETER_TABLE.uploadRoleName.default,
@@ -170,10 +173,9 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
   check.nodeVersion(nodeVersion, report);
   const baseImage = check.baseImage(given('baseImage'), nodeVersion, report);
   const uploadDir = check.uploadDir(given('uploadDir') ?? PARAMETER_TABLE.uploadDir.default, report);
-  check.choices(options as unknown as Record<string, unknown>, report);
-  check.templateOnly(cloudformation, options as unknown as Record<string, unknown>, report);
+  check.choices(raw, report);
+  check.templateOnly(cloudformation, raw, report);
   const permissionsBoundary = topology.permissionsBoundary(given('permissionsBoundary'), partition, [account, uploadAccount], report);
-  const arn = (roleAccount: string | undefined, name: string) => `arn:${partition}:iam::${roleAccount}:role/${name}`;
 
   if (issues.length > 0) throw new ConfigError(issues);
 
@@ -189,8 +191,8 @@ export function resolveConfig(options: KeylessBuildOptions): KeylessBuildConfig 
     bucket: bucket!,
     oidcRoleName,
     uploadRoleName,
-    oidcRoleArn: existingRole?.arn ?? arn(account, oidcRoleName),
-    uploadRoleArn: arn(uploadAccount, uploadRoleName),
+    oidcRoleArn: existingRole?.arn ?? roleArn(partition!, account!, oidcRoleName),
+    uploadRoleArn: roleArn(partition!, uploadAccount!, uploadRoleName),
     existingOidcRole: existingRole !== undefined,
     prefix,
     kmsKeyArn,

@@ -262,7 +262,7 @@ export function nodeVersion(value: string, report: Report): void {
   if (!NODE_VERSION.test(value)) {
     report('nodeVersion', value, 'must be a Node.js major version', 'use e.g. 26');
   } else if (Number(value) < 22) {
-    report('nodeVersion', value, 'is older than Node.js 22, which the upload script needs', 'use 22 or later (26 is the current LTS)');
+    report('nodeVersion', value, 'is older than Node.js 22: Node.js 20 reached end of life on 2026-04-30, and the AWS SDK the uploader uses requires 22 from January 2027', 'use 22 or later (26 is the current LTS)');
   }
 }
 

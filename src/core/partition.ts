@@ -13,6 +13,11 @@ export function stsAudience(partition: Partition): string {
   return partition === 'aws-cn' ? 'sts.amazonaws.com.cn' : 'sts.amazonaws.com';
 }
 
+/** An IAM role's ARN; `name` may start with the role's path. */
+export function roleArn(partition: Partition, account: string, name: string): string {
+  return `arn:${partition}:iam::${account}:role/${name}`;
+}
+
 /** The DNS suffix of the partition's service endpoints. */
 export function dnsSuffix(partition: Partition): string {
   return partition === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';

@@ -17,11 +17,6 @@ export interface PolicyDocument {
   readonly Statement: readonly PolicyStatement[];
 }
 
-/** A role of role A's account (`account`) by name. */
-export function roleArn(config: KeylessBuildConfig, roleName: string, account = config.account): string {
-  return `arn:${config.partition}:iam::${account}:role/${roleName}`;
-}
-
 /** GitHub's OIDC provider in role A's account; IAM names it by its URL without `https://`. */
 export function oidcProviderArn(config: KeylessBuildConfig): string {
   return `arn:${config.partition}:iam::${config.account}:oidc-provider/${config.issuer.name}`;
@@ -169,8 +164,6 @@ function bucketKeyStatement(config: KeylessBuildConfig, key: string): PolicyStat
     },
   };
 }
-
-export { HAND_OVER_FILE };
 
 /**
  * The IAM documents, by the file name they are written under in `iam/`. With an existing role A,

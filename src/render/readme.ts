@@ -1,9 +1,9 @@
 import { MANIFEST_FILE, NUMBER_SETTINGS } from '@keyless-build/upload/settings';
 import type { KeylessBuildConfig } from '../core/config';
-import { SECRET_ID, SECRET_TARGET } from '../core/constants';
+import { HAND_OVER_FILE, SECRET_ID, SECRET_TARGET } from '../core/constants';
 import { stsAudience } from '../core/partition';
 import { boundaryArn, CLOUDFORMATION_PATH, deployCommandOf, stackName, templateFiles } from './cloudformation';
-import { HAND_OVER_FILE, oidcRolePermissionPolicy } from './iam';
+import { oidcRolePermissionPolicy } from './iam';
 import { UPLOADER_DEPENDENCIES } from './package-files';
 import type { FileOwner, RenderOptions } from './rendered-file';
 import { templates } from './templates.generated';
@@ -17,6 +17,7 @@ export function renderReadme(config: KeylessBuildConfig, options: RenderOptions,
   ]
     .map((f) => ({ path: f.path, owner: describeOwner(f.owner, options.projen) }))
     .sort((a, b) => a.path.localeCompare(b.path));
+  const templateList = templateFiles(config);
   return templates['README.md']!({
     ...config,
     version: options.version,
@@ -31,7 +32,7 @@ export function renderReadme(config: KeylessBuildConfig, options: RenderOptions,
     enterpriseIssuer: config.issuer.kind === 'enterprise',
     ghes: config.issuer.kind === 'ghes',
     ghesHost: config.issuer.host ?? '',
-    templates: templateFiles(config).map((file) => ({
+    templates: templateList.map((file) => ({
       path: file.path,
       account: file.account,
       stackName: file.stackName,
@@ -39,7 +40,7 @@ export function renderReadme(config: KeylessBuildConfig, options: RenderOptions,
       what: file.role === 'upload' ? `role B (${config.uploadRoleName})${config.createBucket ? ' and the bucket' : ''}` : mainAccountContents(config),
       command: deployCommandOf(config, file).replace(/ --/g, ' \\\n  --'),
     })),
-    twoTemplates: templateFiles(config).length > 1,
+    twoTemplates: templateList.length > 1,
     handOverFile: HAND_OVER_FILE,
     handOverJson: JSON.stringify(oidcRolePermissionPolicy(config), null, 2),
     kmsKeyInRoleAAccount: Boolean(config.kmsKeyArn && config.crossAccount && config.kmsKeyArn.split(':')[4] === config.account),
@@ -48,7 +49,8 @@ export function renderReadme(config: KeylessBuildConfig, options: RenderOptions,
     createsOidcProvider: config.oidcProvider === 'create',
     createsBucket: config.createBucket,
     createsEcrRepository: config.createEcrRepository,
-    immutableSubjects: Boolean(config.ownerId),
+    // With the ids known, create has chosen the subject format already: no note on it.
+    repositoryIdsKnown: Boolean(config.ownerId),
     files: listed,
     uploaderSpec: Object.entries(UPLOADER_DEPENDENCIES).map(([name, range]) => `\`"${name}": "${range}"\``).join(', '),
     manifest: MANIFEST_FILE,

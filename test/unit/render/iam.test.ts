@@ -1,9 +1,9 @@
 import { runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import { resolveConfig, type KeylessBuildConfig, type KeylessBuildOptions } from '../../../src/core/config';
-import { GITHUB_OIDC_HOST } from '../../../src/core/constants';
-import { HAND_OVER_FILE, iamDocuments, oidcProviderArn, roleArn, type PolicyDocument } from '../../../src/render/iam';
-import { dnsSuffix, stsAudience } from '../../../src/core/partition';
+import { GITHUB_OIDC_HOST, HAND_OVER_FILE } from '../../../src/core/constants';
+import { iamDocuments, oidcProviderArn, type PolicyDocument } from '../../../src/render/iam';
+import { dnsSuffix, roleArn, stsAudience } from '../../../src/core/partition';
 import { SEED } from '../../support/parameter-sets';
 
 /**
@@ -194,10 +194,10 @@ describe.each(parameterSets)('%s', (_name, options) => {
 
     it.each([
       ['sts:AssumeRole', 'itself', config.oidcRoleArn],
-      ['sts:AssumeRole', 'another role', roleArn(config, 'admin', config.uploadAccount)],
+      ['sts:AssumeRole', 'another role', roleArn(config.partition, config.uploadAccount, 'admin')],
       ['sts:AssumeRole', 'a role of the same name in another account', `arn:${p}:iam::${OTHER_ACCOUNT}:role/${config.uploadRoleName}`],
       ['sts:TagSession', 'role B', config.uploadRoleArn],
-      ['sts:SetSourceIdentity', 'another role', roleArn(config, 'admin', config.uploadAccount)],
+      ['sts:SetSourceIdentity', 'another role', roleArn(config.partition, config.uploadAccount, 'admin')],
       ...(config.sourceIdentity ? [] : [['sts:SetSourceIdentity', 'role B (no source identity asked for)', config.uploadRoleArn] as [string, string, string]]),
       ['ecr:PutImage', 'another repository', `arn:${p}:ecr:${config.region}:${config.account}:repository/${config.ecrRepository}-other`],
       ['ecr:PutImage', 'its repository name in another region', `arn:${p}:ecr:${config.region === 'us-east-1' ? 'us-west-2' : 'us-east-1'}:${config.account}:repository/${config.ecrRepository}`],
@@ -208,7 +208,7 @@ describe.each(parameterSets)('%s', (_name, options) => {
       ['s3:GetObject', 'the upload prefix', s3(`${config.bucket}/${config.prefix}index.html`)],
       ['s3:ListBucket', 'the bucket', s3(config.bucket)],
       ['iam:PassRole', 'role B', config.uploadRoleArn],
-      ['iam:CreateRole', 'a new role', roleArn(config, 'new-role')],
+      ['iam:CreateRole', 'a new role', roleArn(config.partition, config.account, 'new-role')],
     ])('denies %s on %s', async (action, _what, resource) => {
       expect((await asRoleA(action, resource)).decision).toBe('ImplicitlyDenied');
     });
@@ -461,7 +461,7 @@ async function simulateOidcTrust(
 
 describe('the stand-in evaluation of OIDC conditions can fail (negative controls)', () => {
   const config = resolveConfig(SEED);
-  const roleA = roleArn(config, config.oidcRoleName);
+  const roleA = roleArn(config.partition, config.account, config.oidcRoleName);
   const base = iamDocuments(config)['oidc-role-trust-policy.json']!;
   const withCondition = (condition: Record<string, Record<string, string | string[]>>): PolicyDocument => ({
     ...base,

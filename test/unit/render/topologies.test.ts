@@ -5,9 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { resolveConfig } from '../../../src/core/config';
-import { WORKFLOW_PATH } from '../../../src/core/constants';
+import { HAND_OVER_FILE, WORKFLOW_PATH } from '../../../src/core/constants';
 import { deployCommands, UPLOAD_CLOUDFORMATION_PATH } from '../../../src/render/cloudformation';
-import { HAND_OVER_FILE, type PolicyDocument } from '../../../src/render/iam';
+import type { PolicyDocument } from '../../../src/render/iam';
 import type { RenderedFile } from '../../../src/render/rendered-file';
 import { SEED } from '../../support/parameter-sets';
 import { renderFiles } from '../../support/render';
