@@ -6,6 +6,12 @@
 /** BuildKit secret id of the upload role's credentials. */
 export const SECRET_ID = 'upload-credentials';
 
+/**
+ * The Dockerfile stage whose RUN uploads. The workflow builds it with `no-cache-filters`:
+ * BuildKit keeps secrets out of the cache key, so a cached upload step would silently not run.
+ */
+export const UPLOAD_STAGE = 'upload';
+
 /** Where BuildKit mounts the secret inside the upload step (tmpfs, never in a layer). */
 export const SECRET_TARGET = `/run/secrets/${SECRET_ID}`;
 

@@ -1,6 +1,6 @@
 import { ENV, ENV_DEFAULTS, MANIFEST_FILE, NUMBER_SETTINGS } from '@keyless-build/upload/settings';
 import type { KeylessBuildConfig } from '../core/config';
-import { OUT_DIR, SECRET_ID, SECRET_TARGET } from '../core/constants';
+import { OUT_DIR, SECRET_ID, SECRET_TARGET, UPLOAD_STAGE } from '../core/constants';
 import { templates } from './templates.generated';
 
 /** The Dockerfile (templates/Dockerfile.hbs): build, upload with the secret mounted, runtime. */
@@ -9,6 +9,7 @@ export function renderDockerfile(config: KeylessBuildConfig, marker?: string): s
     marker,
     baseImage: config.baseImage,
     uploadDir: config.uploadDir,
+    uploadStage: UPLOAD_STAGE,
     secretId: SECRET_ID,
     secretTarget: SECRET_TARGET,
     outDir: OUT_DIR,

@@ -1,6 +1,6 @@
 import { MANIFEST_FILE, NUMBER_SETTINGS } from '@keyless-build/upload/settings';
 import type { KeylessBuildConfig } from '../core/config';
-import { HAND_OVER_FILE, SECRET_ID, SECRET_TARGET } from '../core/constants';
+import { HAND_OVER_FILE, SECRET_ID, SECRET_TARGET, UPLOAD_STAGE } from '../core/constants';
 import { stsAudience } from '../core/partition';
 import { boundaryArn, CLOUDFORMATION_PATH, deployCommandOf, stackName, templateFiles } from './cloudformation';
 import { oidcRolePermissionPolicy } from './iam';
@@ -24,6 +24,7 @@ export function renderReadme(config: KeylessBuildConfig, options: RenderOptions,
     projen: options.projen,
     secretId: SECRET_ID,
     secretTarget: SECRET_TARGET,
+    uploadStage: UPLOAD_STAGE,
     stackName: stackName(config),
     cloudFormationPath: CLOUDFORMATION_PATH,
     oidcHost: config.issuer.name,

@@ -2,7 +2,7 @@ import { ENV } from '@keyless-build/upload/settings';
 import { Document, type Scalar, type YAMLMap } from 'yaml';
 import { ACTIONS, actionUses, type ActionName } from '../core/actions';
 import type { KeylessBuildConfig } from '../core/config';
-import { CREDENTIALS_FILE_NAME, RUNNER_TEMP_DIR, SECRET_ID } from '../core/constants';
+import { CREDENTIALS_FILE_NAME, RUNNER_TEMP_DIR, SECRET_ID, UPLOAD_STAGE } from '../core/constants';
 import { stsAudience } from '../core/partition';
 
 /** Step ids other steps refer to. */
@@ -123,6 +123,9 @@ export function workflowObject(config: KeylessBuildConfig): Record<string, unkno
           'tags': `\${{ steps.${STEP_IDS.ecr}.outputs.registry }}/${config.ecrRepository}:\${{ github.sha }}`,
           'build-args': `${buildArgs.join('\n')}\n`,
           'secret-files': `${SECRET_ID}=\${{ steps.${STEP_IDS.uploadRole}.outputs.credentials-file }}`,
+          'cache-from': 'type=gha',
+          'cache-to': 'type=gha,mode=max',
+          'no-cache-filters': UPLOAD_STAGE,
         },
       },
       { name: 'Remove the upload credentials', if: 'always()', shell: 'bash', run: REMOVE_CREDENTIALS_SCRIPT },
@@ -155,6 +158,11 @@ export function renderWorkflow(config: KeylessBuildConfig, marker?: string): str
     const step = doc.getIn(['jobs', 'build', 'steps', 1], true) as YAMLMap;
     step.commentBefore = ` The OIDC token comes from ${config.issuer.url}; role A trusts that issuer's provider only.`;
   }
+  const steps = doc.getIn(['jobs', 'build', 'steps'], true) as { items: YAMLMap[] };
+  const buildInputs = ['jobs', 'build', 'steps', steps.items.findIndex((step) => step.get('id') === STEP_IDS.build), 'with'];
+  (doc.getIn([...buildInputs, 'cache-from'], true) as Scalar).comment = ' layers from earlier runs (GitHub Actions cache): the dependency install is reused';
+  (doc.getIn([...buildInputs, 'no-cache-filters'], true) as Scalar).comment =
+    ' BuildKit keeps secrets out of the cache key: an upload from the cache would silently not run';
   if (config.environments.length > 0) {
     // checkov's CKV_GHA_7 (SLSA: no workflow_dispatch inputs) aims at inputs that change what is built.
     const inputs = doc.getIn(['on', 'workflow_dispatch', 'inputs'], true) as YAMLMap;
@@ -163,8 +171,7 @@ export function renderWorkflow(config: KeylessBuildConfig, marker?: string): str
       ' from a fixed list; it never reaches the build or a script.';
   }
   if (config.actionPinning === 'sha') {
-    const steps = (doc.getIn(['jobs', 'build', 'steps'], true) as { items: unknown[] }).items;
-    steps.forEach((_, index) => {
+    steps.items.forEach((_, index) => {
       const node = doc.getIn(['jobs', 'build', 'steps', index, 'uses'], true) as Scalar | undefined;
       if (!node) return;
       const action = Object.values(ACTIONS).find((a) => String(node.value).startsWith(`${a.repository}@`));

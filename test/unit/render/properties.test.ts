@@ -89,7 +89,11 @@ describe('valid parameters', () => {
         const [workflowSecretId] = String(build.with!['secret-files']).split('=');
 
         const runs = DockerfileParser.parse(files.get('Dockerfile')!).getInstructions().filter((i): i is Run => i.getKeyword() === 'RUN');
-        const mounts = runs.flatMap((r) => r.getFlags().filter((f) => f.getName() === 'mount').map((f) => ({ run: r, flag: f })));
+        const mounts = runs.flatMap((r) =>
+          r.getFlags()
+            .filter((f) => f.getName() === 'mount' && f.getOptions().some((o) => o.getName() === 'type' && o.getValue() === 'secret'))
+            .map((f) => ({ run: r, flag: f })),
+        );
         expect(mounts).toHaveLength(1);
         const fields = Object.fromEntries(mounts[0]!.flag.getOptions().map((o) => [o.getName(), o.getValue()]));
         expect(fields.type).toBe('secret');

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DockerfileParser, type Run } from 'dockerfile-ast';
+import { DockerfileParser, type Flag, type Run } from 'dockerfile-ast';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { ACTIONS } from '../../../src/core/actions';
 import { cloudFormationTemplate } from '../../../src/render/cloudformation';
 import { resolveConfig, type KeylessBuildOptions } from '../../../src/core/config';
 import { ENV, MANIFEST_FILE } from '@keyless-build/upload/settings';
-import { PROJEN_FILE_MARKER, SECRET_ID, SECRET_TARGET, WORKFLOW_PATH } from '../../../src/core/constants';
+import { PROJEN_FILE_MARKER, SECRET_ID, SECRET_TARGET, UPLOAD_STAGE, WORKFLOW_PATH } from '../../../src/core/constants';
 import { iamDocuments } from '../../../src/render/iam';
 import type { RenderedFile } from '../../../src/render/rendered-file';
 import { SEED } from '../../support/parameter-sets';
@@ -116,13 +116,19 @@ describe.each(variants)('%s', (_name, options) => {
 
     const dockerfile = DockerfileParser.parse(content(files, 'Dockerfile'));
     const runs = dockerfile.getInstructions().filter((i): i is Run => i.getKeyword() === 'RUN');
-    const mounting = runs.filter((run) => run.getFlags().some((flag) => flag.getName() === 'mount'));
+    const isSecretMount = (flag: Flag) => flag.getName() === 'mount' && flag.getOptions().some((o) => o.getName() === 'type' && o.getValue() === 'secret');
+    const mounting = runs.filter((run) => run.getFlags().some(isSecretMount));
     expect(mounting).toHaveLength(1);
-    const mount = mounting[0]!.getFlags().find((flag) => flag.getName() === 'mount')!;
+    const mount = mounting[0]!.getFlags().find(isSecretMount)!;
     const fields = Object.fromEntries(mount.getOptions().map((option) => [option.getName(), option.getValue()]));
     expect(fields).toEqual({ type: 'secret', id: SECRET_ID, target: SECRET_TARGET, required: 'true' });
     const args = mounting[0]!.getArguments().map((a) => a.getValue());
     expect(args).toContain(`AWS_SHARED_CREDENTIALS_FILE=${SECRET_TARGET}`);
+    // The workflow builds with a layer cache, which keeps secrets out of its key: the stage of the
+    // secret-mounted RUN must be the one it never takes from the cache.
+    const stage = dockerfile.getFROMs().filter((from) => from.getRange().start.line < mounting[0]!.getRange().start.line).pop();
+    expect(stage?.getBuildStage()).toBe(UPLOAD_STAGE);
+    expect(build.with!['no-cache-filters']).toBe(UPLOAD_STAGE);
     // The script calls the uploader package, which takes credentials from the SDK's default chain,
     // i.e. the file the Dockerfile names: it names no credential and no secret path of its own.
     const script = content(files, 'src/upload.ts');
