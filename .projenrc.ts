@@ -123,7 +123,7 @@ project.addTask('test:unit', {
 // The end-to-end proof (test/e2e/, README "How we know it works"): moto, podman, the generated
 // workflow's own scripts. Separate from `test`: it needs podman and takes minutes.
 project.addTask('test:e2e', {
-  description: 'Create repos with the CLI and prove them end to end: moto as AWS, podman builds with the secret mount, leak scan',
+  description: 'Create repos with the CLI and run their workflow with act: BuildKit builds with the secret mount, moto as AWS, leak scans',
   steps: [{ spawn: 'compile' }, { exec: 'vitest run --config vitest.e2e.config.mts' }],
 });
 

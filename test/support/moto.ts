@@ -38,13 +38,14 @@ export interface RunResult {
 /**
  * Starts `python3 -m moto.server` on a free loopback port and waits until it answers HTTP.
  * `env` adds to the server's environment, e.g. MOTO_ACCOUNT_ID (the account of every request).
+ * `script` runs a launcher of moto's server instead of `python3 -m moto.server` (see test/e2e/support/moto-server.py).
  */
-export async function startMoto(options: { env?: Record<string, string> } = {}): Promise<Moto> {
+export async function startMoto(options: { env?: Record<string, string>; script?: string } = {}): Promise<Moto> {
   assertMotoInstalled();
   const server = await startLocalServer({
     name: 'moto',
     command: 'python3',
-    args: (port) => ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)],
+    args: (port) => [...(options.script ? [options.script] : ['-m', 'moto.server']), '-H', '127.0.0.1', '-p', String(port)],
     env: { ...process.env, ...options.env },
     readyPath: '/moto-api/',
   });

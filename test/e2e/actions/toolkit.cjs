@@ -454,8 +454,21 @@ function dockerToolkitTmpDir() {
   return fs.mkdtempSync(path.join(base, 'docker-actions-toolkit-'));
 }
 
+/** The "Docker info" group both docker actions open with; a failure there is only logged. */
+async function dockerInfo() {
+  await group('Docker info', async () => {
+    try {
+      await exec('docker', ['version']);
+      await exec('docker', ['info']);
+    } catch (err) {
+      info(err.message);
+    }
+  });
+}
+
 module.exports = {
   debug,
+  dockerInfo,
   dockerToolkitTmpDir,
   error,
   exec,

