@@ -120,8 +120,8 @@ project.addTask('test:unit', {
   steps: [{ spawn: 'templates' }, { exec: 'vitest run --project unit' }],
 });
 
-// The end-to-end proof (test/e2e/, README "How we know it works"): moto, podman, the generated
-// workflow's own scripts. Separate from `test`: it needs podman and takes minutes.
+// The end-to-end proof (test/e2e/, README "How we know it works"): act runs the generated workflow,
+// BuildKit builds, moto stands in for AWS. Separate from `test`: it needs root and the engines, and takes minutes.
 project.addTask('test:e2e', {
   description: 'Create repos with the CLI and run their workflow with act: BuildKit builds with the secret mount, moto as AWS, leak scans',
   steps: [{ spawn: 'compile' }, { exec: 'vitest run --config vitest.e2e.config.mts' }],

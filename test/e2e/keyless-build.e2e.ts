@@ -11,9 +11,9 @@ import { extname, join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTIONS } from '../../src/core/actions';
-import { SECRET_ID, UPLOAD_STAGE, WORKFLOW_PATH } from '../../src/core/constants';
+import { RUNNER_TEMP_DIR, SECRET_ID, UPLOAD_STAGE, WORKFLOW_PATH } from '../../src/core/constants';
 import { STEP_IDS } from '../../src/render/workflow';
-import { Moto, RunResult, isolatedEnv, run, startMoto } from '../support/moto';
+import { Moto, RunResult, isolatedEnv, mustRun, run, startMoto } from '../support/moto';
 import { testRegistry } from '../support/local-registry';
 import { assertBuilt, runCli } from '../support/run-cli';
 import { requireTool } from '../support/tools';
@@ -120,6 +120,8 @@ const ACTOR = 'dependabot[bot]';
 const RUN_ID = '7001';
 /** What the workflow's script makes of the run id and the actor. */
 const SOURCE_IDENTITY = `github-${RUN_ID}-dependabot_bot_`;
+/** A step the suite appends in one variant, after the workflow's cleanup step. */
+const CLEANUP_PROBE = 'e2e probe: the credentials folder is gone';
 
 const IAM_DIR = 'iam';
 const OIDC_ROLE_FILES = { trust: 'oidc-role-trust-policy.json', permissions: ['oidc-role-permission-policy.json', 'oidc-role-ecr-push-policy.json'] };
@@ -128,6 +130,14 @@ const EXISTING_ROLE_A_FILES = { permissions: ['for-oidc-role-owners.json', 'oidc
 const UPLOAD_ROLE_FILES = { trust: 'upload-role-trust-policy.json', permissions: ['upload-role-permission-policy.json'] };
 /** What the uploader sets for the sample's files (see its content-type table). */
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+
+interface WorkflowStep {
+  name: string;
+  id?: string;
+  uses?: string;
+  env?: Record<string, string>;
+  with?: Record<string, string>;
+}
 
 type PolicyDocument = { Statement: { Principal?: { AWS?: unknown; Federated?: unknown }; Condition?: Record<string, Record<string, unknown>> }[] };
 
@@ -143,12 +153,6 @@ function filesBelow(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' })
     .filter((name) => lstatSync(join(dir, name)).isFile())
     .sort();
-}
-
-async function must(command: string, args: string[], options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
-  const result = await run(command, args, { timeoutMs: 600_000, ...options });
-  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} failed\n${output(result)}`);
-  return result;
 }
 
 /** S3 PUTs in moto's log since `from`, e.g. `"PUT /bucket/key`. */
@@ -175,6 +179,13 @@ async function policyDocumentFromMoto(document: unknown): Promise<unknown> {
   });
   if (converted.code !== 0) throw new Error(`cannot read moto's policy document ${document}\n${converted.stderr}`);
   return JSON.parse(converted.stdout);
+}
+
+/** Whether BuildKit's progress shows `#N [build k/n] RUN ... npm ci ...` followed by `#N CACHED`. */
+function npmCiCached(log: string): boolean {
+  const vertex = /#(\d+) \[build \d+\/\d+\] RUN [^\n]*npm ci/.exec(log)?.[1];
+  if (!vertex) throw new Error(`no npm ci step in the build log:\n${log}`);
+  return log.includes(`#${vertex} CACHED`);
 }
 
 function expectDenied(result: RunResult, what: string): void {
@@ -227,6 +238,10 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
   let sha: string;
   let roleB: Required<Credentials>;
   let mainRun: ActRun;
+  /** The folders act runs for the pinned actions (see support/actions.ts). */
+  let actions: Record<string, string>;
+  /** The generated workflow's steps, parsed once. */
+  let steps: WorkflowStep[];
   /** moto's setup key: its calls land in `scenario.account` (MOTO_ACCOUNT_ID), or a session of that account when there are two. */
   let admin: Credentials = { accessKeyId: 'testing', secretAccessKey: 'testing' };
   /** Setup credentials in role B's account: moto keeps accounts apart by access key. */
@@ -254,7 +269,7 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       payload: scenario.dispatchEnvironment ? { ref: 'refs/heads/main', inputs: { environment: scenario.dispatchEnvironment } } : { ref: 'refs/heads/main' },
       actor: ACTOR,
       runId: RUN_ID,
-      actions: actionFolders(work),
+      actions,
       stateDir: join(work, 'act'),
       env: isolatedEnv({
         ...engines.env,
@@ -268,7 +283,6 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
         KEYLESS_E2E_BUILDKIT_ENDPOINT: engines.buildkitEndpoint,
         ...extraEnv,
       }),
-      jobEnv: {},
     });
 
   /** A copy of the generated workflow with one change, for a test-only variant run. */
@@ -297,7 +311,7 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       });
       await step(`${scenario.label}: npm install && npx projen && npm run build in the created repo`, async () => {
         for (const [command, args] of [['npm', ['install', '--no-audit', '--no-fund']], ['npx', ['projen']], ['npm', ['run', 'build']]] as const) {
-          await must(command, [...args], { cwd: repo, env: isolatedEnv({ CI: '' }) });
+          await mustRun(command, [...args], { cwd: repo, env: isolatedEnv({ CI: '' }) });
         }
         expect(existsSync(join(repo, '.projenrc.ts'))).toBe(true);
         expect(existsSync(join(repo, 'dist', 'upload.js'))).toBe(true);
@@ -309,11 +323,11 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       });
       // What `npm install` after creating does: the lock file the Dockerfile's `npm ci` needs.
       await step(`${scenario.label}: npm install --package-lock-only`, () =>
-        must('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: repo, env: isolatedEnv() }),
+        mustRun('npm', ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund'], { cwd: repo, env: isolatedEnv() }),
       );
     }
     // What the user pushes: act takes the sha and the repository (from the remote) from it.
-    const git = (...args: string[]) => must('git', args, { cwd: repo, env: isolatedEnv({ GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@example.com', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@example.com' }) });
+    const git = (...args: string[]) => mustRun('git', args, { cwd: repo, env: isolatedEnv({ GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@example.com', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@example.com' }) });
     await git('init', '-q', '-b', 'main');
     await git('add', '-A');
     await git('commit', '-q', '-m', 'Created with create-keyless-build');
@@ -321,8 +335,8 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
     sha = (await git('rev-parse', 'HEAD')).stdout.trim();
 
     workflowText = readFileSync(join(repo, WORKFLOW_PATH), 'utf8');
-    const workflow = parse(workflowText) as { jobs: { build: { steps: { id?: string; uses?: string; env?: Record<string, string>; with?: Record<string, string> }[] } } };
-    const steps = workflow.jobs.build.steps;
+    steps = (parse(workflowText) as { jobs: { build: { steps: WorkflowStep[] } } }).jobs.build.steps;
+    actions = actionFolders(work);
     oidcRoleArn = String(steps.find((s) => s.uses?.startsWith(`${ACTIONS.configureAwsCredentials.repository}@`))?.with?.['role-to-assume']);
     uploadRoleArn = String(steps.find((s) => s.id === STEP_IDS.uploadRole)?.env?.UPLOAD_ROLE_ARN);
     const buildInputs = steps.find((s) => s.id === STEP_IDS.build)?.with ?? {};
@@ -589,13 +603,12 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
     // Every step of the job ran and succeeded, each action's post step too.
     const results = stepResults(mainRun.log);
     const ran = results.filter((r) => r.phase === 'Main').map((r) => r.step);
-    const workflow = parse(workflowText) as { jobs: { build: { steps: { name: string }[] } } };
-    expect(ran).toEqual(workflow.jobs.build.steps.map((s) => s.name));
+    expect(ran).toEqual(steps.map((s) => s.name));
     expect(results.filter((r) => r.result !== 'success'), mainRun.log).toEqual([]);
 
     // 2. The token was asked for with the workflow's audience; role A's session came from it.
-    const audience = /audience: (\S+)/.exec(workflowText)?.[1];
-    expect(issuer.audiences.slice(audiencesBefore)).toEqual([audience]);
+    const configure = steps.find((s) => s.uses?.startsWith(`${ACTIONS.configureAwsCredentials.repository}@`));
+    expect(issuer.audiences.slice(audiencesBefore)).toEqual([configure?.with?.audience]);
 
     // 3. The workflow's own script assumed role B with role A's session, with the run as source identity.
     const calls = readFileSync(awsRecorder.calls, 'utf8').trim().split('\n').filter((line) => line.startsWith('sts assume-role '));
@@ -640,10 +653,6 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
     const manifest = readJson<{ bucket: string; objects: { key: string }[] }>(manifests[0]!);
     expect(manifest.bucket).toBe(bucket);
     expect(manifest.objects.map((object) => object.key).sort()).toEqual(files.map((file) => `${prefix}${file}`).sort());
-
-    // 9. The if: always() step removed the credentials file from $RUNNER_TEMP.
-    const leftovers = readdirSync(join(work, 'act'), { recursive: true, encoding: 'utf8' }).filter((name) => name.endsWith('upload-credentials.ini'));
-    expect(leftovers).toEqual([]);
   }, 900_000);
 
   it('6. least privilege, enforced by moto: role B can only put below the prefix; role A cannot put at all', async () => {
@@ -678,7 +687,7 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
     });
   }, 120_000);
 
-  it('7. no credential value in the registry, the BuildKit state, act\'s state or the job log', async () => {
+  it('7. no credential value in the registry, the BuildKit state, what act keeps or the job log', async () => {
     const secrets = { accessKeyId: roleB.accessKeyId, secretAccessKey: roleB.secretAccessKey, sessionToken: roleB.sessionToken };
     await step(`${scenario.label}: 7 leak scan of what the pipeline left behind`, async () => {
       const places = { registry: engines.registryStorage, buildkit: engines.buildkitRoot, act: join(work, 'act') };
@@ -709,8 +718,10 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
     });
   }, 900_000);
 
+  // The variants run for the first scenario only; the other scenarios do not register them.
+  if (!scenario.variants) return;
+
   it('8. failure is loud: no role B stops the job before the build; a missing secret file stops the build at the mount; bad credentials fail the upload', async () => {
-    if (!scenario.variants) return;
     const oidcRoleName = oidcRoleArn.split('/').pop()!;
     const permissionFile = roleAFiles.permissions[0]!;
 
@@ -751,10 +762,18 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       expect(s3Puts(moto, logStart, bucket)).toEqual([]);
     });
 
-    await step(`${scenario.label}: 8 a wrong secret in role B's credentials fails the upload step and the job`, async () => {
+    // act deletes the job's $RUNNER_TEMP when the job ends: a last step, added after the
+    // generated ones, looks for the credentials folder while the job still runs.
+    const withProbe = (text: string) =>
+      `${text}      - name: ${JSON.stringify(CLEANUP_PROBE)}\n        if: always()\n        shell: bash\n        run: test ! -e "$RUNNER_TEMP/${RUNNER_TEMP_DIR}"\n`;
+    await step(`${scenario.label}: 8 a wrong secret in role B's credentials fails the upload step and the job; the cleanup step still removes the credentials`, async () => {
       const logStart = moto.log().length;
-      const failed = await act(WORKFLOW_PATH, { KEYLESS_E2E_CORRUPT_SECRET: '1' });
+      const failed = await act(variant('cleanup-probe', withProbe), { KEYLESS_E2E_CORRUPT_SECRET: '1' });
       expect(failed.code, failed.log).not.toBe(0);
+      expect(stepResults(failed.log).filter((r) => r.phase === 'Main').slice(-2)).toEqual([
+        { step: 'Remove the upload credentials', phase: 'Main', result: 'success' },
+        { step: CLEANUP_PROBE, phase: 'Main', result: 'success' },
+      ]);
       expect(failed.log).toMatch(/SignatureDoesNotMatch/);
       expect(failed.log).toContain('The upload credentials were rejected');
       expect(stepResults(failed.log).find((r) => r.result === 'failure')?.step).toBe('Build (uploads to S3) and push');
@@ -763,13 +782,19 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       expect(puts.length).toBeGreaterThan(0);
       expect(puts.filter((line) => / 200 /.test(line))).toEqual([]);
     });
+
+    await step(`${scenario.label}: 8 negative control: without the cleanup step the probe finds the credentials`, async () => {
+      const cleanup = workflowText.indexOf('      - name: Remove the upload credentials\n');
+      expect(cleanup).toBeGreaterThan(0);
+      const failed = await act(variant('no-cleanup', (text) => withProbe(text.slice(0, cleanup))), { KEYLESS_E2E_CORRUPT_SECRET: '1' });
+      expect(stepResults(failed.log).filter((r) => r.phase === 'Main').at(-1)).toEqual({ step: CLEANUP_PROBE, phase: 'Main', result: 'failure' });
+    });
   }, 1_800_000);
 
   it('5. a rebuild on a warm cache reuses the dependency install and still uploads', async () => {
-    if (!scenario.variants) return;
     // Each GitHub-hosted job starts with a new builder: BuildKit's own state is emptied before
     // each run, so only the cache the workflow exports (cache-to) can make a run faster.
-    const freshBuilder = () => must('buildctl', ['prune', '--all'], { env: isolatedEnv(engines.env) });
+    const freshBuilder = () => mustRun('buildctl', ['prune', '--all'], { env: isolatedEnv(engines.env) });
     const uploadDir = join(repo, /^ARG UPLOAD_DIR=(.+)$/m.exec(readFileSync(join(repo, 'Dockerfile'), 'utf8'))?.[1] ?? '');
     const files = filesBelow(uploadDir);
     const cold = await step(`${scenario.label}: 5 first run, empty cache`, async () => {
@@ -786,11 +811,8 @@ describe.each(SCENARIOS)('generated repo $label', (scenario) => {
       return { result, puts: s3Puts(moto, logStart, bucket) };
     });
     expect(warm.result.code, warm.result.log).toBe(0);
-    // BuildKit's progress: `#11 [build 4/6] RUN ... npm ci ...`, then `#11 CACHED` when it came from the cache.
-    const npmCi = /#(\d+) \[build \d+\/\d+\] RUN [^\n]*npm ci/.exec(warm.result.log);
-    expect(npmCi, 'the npm ci step in the build log').not.toBeNull();
-    expect(warm.result.log).toContain(`#${npmCi![1]} CACHED`);
-    expect(cold.log).not.toContain(`#${/#(\d+) \[build \d+\/\d+\] RUN [^\n]*npm ci/.exec(cold.log)![1]} CACHED`);
+    expect(npmCiCached(warm.result.log)).toBe(true);
+    expect(npmCiCached(cold.log)).toBe(false);
     // The upload ran again: one PUT per file, though nothing changed.
     expect(warm.puts).toHaveLength(files.length);
     const ratio = warm.result.seconds / cold.seconds;

@@ -136,6 +136,19 @@ export function run(
   });
 }
 
+/** Runs a command like `run`; a non-zero exit throws with its output. */
+export async function mustRun(
+  command: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  const result = await run(command, args, { timeoutMs: 600_000, ...options });
+  if (result.code !== 0) {
+    throw new Error(`${command} ${args.join(' ')} exited ${result.code}:\n--- stdout\n${result.stdout}\n--- stderr\n${result.stderr}`);
+  }
+  return result;
+}
+
 /** Runs the AWS CLI against moto with moto-friendly fake credentials. */
 export function awsCli(moto: Pick<Moto, 'endpoint'>, args: readonly string[], region = 'us-east-1'): Promise<RunResult> {
   return run('aws', [...args, '--output', 'json'], {

@@ -3,7 +3,7 @@
  * steps run on the host, as on a GitHub-hosted runner's VM, where docker and the AWS CLI are
  * installed), each pinned `uses:` mapped to a local folder with `--local-repository`.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../../support/moto';
 import { requireTool } from '../../support/tools';
@@ -11,8 +11,7 @@ import { requireTool } from '../../support/tools';
 export const ACT_INSTALL = 'go install github.com/nektos/act@v0.2.89 (./scripts/install-engines.sh)';
 
 export function requireAct(): string {
-  const gobinAct = join(process.env.HOME ?? '/root', 'go', 'bin', 'act');
-  return existsSync(gobinAct) ? gobinAct : requireTool('act', ACT_INSTALL);
+  return requireTool('act', ACT_INSTALL);
 }
 
 export interface ActOptions {
@@ -27,12 +26,10 @@ export interface ActOptions {
   runId: string;
   /** `owner/repo@sha` -> folder with that action. */
   actions: Record<string, string>;
-  /** act's own state: the copied workspace, $RUNNER_TEMP, the cache server's store. */
+  /** act's own folder: the job's workspace and $RUNNER_TEMP (deleted when the job ends), the cache server's store. */
   stateDir: string;
   /** The whole environment act and the steps see (the host's: steps run on it). */
   env: Record<string, string>;
-  /** Variables act hands every step and action (`--env`). */
-  jobEnv: Record<string, string>;
 }
 
 export interface ActRun {
@@ -59,7 +56,6 @@ export async function runAct(options: ActOptions): Promise<ActRun> {
     '--cache-server-addr', '127.0.0.1',
     '--cache-server-path', join(options.stateDir, 'cache-server'),
     '--env', `GITHUB_RUN_ID=${options.runId}`,
-    ...Object.entries(options.jobEnv).flatMap(([name, value]) => ['--env', `${name}=${value}`]),
     ...Object.entries(options.actions).flatMap(([uses, folder]) => ['--local-repository', `${uses}=${folder}`]),
   ];
   const started = Date.now();

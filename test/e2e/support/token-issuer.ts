@@ -43,6 +43,10 @@ export async function startTokenIssuer(): Promise<TokenIssuer> {
   const requestToken = randomBytes(24).toString('hex');
   const audiences: string[] = [];
   let claims: TokenClaims | undefined;
+  const jwt = (payload: Record<string, unknown>) => {
+    const signed = `${base64url({ alg: 'RS256', typ: 'JWT', kid: 'keyless-build-e2e' })}.${base64url(payload)}`;
+    return `${signed}.${sign('sha256', Buffer.from(signed), privateKey).toString('base64url')}`;
+  };
 
   const server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -55,8 +59,7 @@ export async function startTokenIssuer(): Promise<TokenIssuer> {
     const audience = url.searchParams.get('audience') ?? `https://github.com/${claims.repository.split('/')[0]}`;
     audiences.push(audience);
     const now = Math.floor(Date.now() / 1000);
-    const header = base64url({ alg: 'RS256', typ: 'JWT', kid: 'keyless-build-e2e' });
-    const payload = base64url({
+    reply(200, { value: jwt({
       iss: ISSUER,
       aud: audience,
       sub: claims.sub,
@@ -74,15 +77,11 @@ export async function startTokenIssuer(): Promise<TokenIssuer> {
       iat: now,
       nbf: now - 5,
       exp: now + 300,
-    });
-    const signature = sign('sha256', Buffer.from(`${header}.${payload}`), privateKey).toString('base64url');
-    reply(200, { value: `${header}.${payload}.${signature}` });
+    }) });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const started = Math.floor(Date.now() / 1000);
-  const runtimeClaims = base64url({ ac: JSON.stringify([{ Scope: 'refs/heads/main', Permission: 3 }]), iat: started, nbf: started - 5, exp: started + 6 * 3600 });
-  const runtimeHeader = base64url({ alg: 'RS256', typ: 'JWT' });
-  const runtimeToken = `${runtimeHeader}.${runtimeClaims}.${sign('sha256', Buffer.from(`${runtimeHeader}.${runtimeClaims}`), privateKey).toString('base64url')}`;
+  const runtimeToken = jwt({ ac: JSON.stringify([{ Scope: 'refs/heads/main', Permission: 3 }]), iat: started, nbf: started - 5, exp: started + 6 * 3600 });
   const { port } = server.address() as AddressInfo;
   return {
     // GitHub's URL carries a query already; @actions/core appends `&audience=...`.
