@@ -13,7 +13,7 @@ import { pack } from './tools';
 
 const ROOT = resolve(__dirname, '..', '..');
 
-export default async function setup(): Promise<() => Promise<void>> {
+export async function setup(): Promise<() => Promise<void>> {
   const registry = await startLocalRegistry();
   const packed = mkdtempSync(join(tmpdir(), 'keyless-build-packed-'));
   try {

@@ -5,8 +5,10 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { run } from '../../support/moto';
+import { isolatedEnv, mustRun, run } from '../../support/moto';
 import { requireTool } from '../../support/tools';
+import type { Engines } from './engines';
+import type { TokenIssuer } from './token-issuer';
 
 export const ACT_INSTALL = 'go install github.com/nektos/act@v0.2.89 (./scripts/install-engines.sh)';
 
@@ -37,6 +39,47 @@ export interface ActRun {
   /** act's output: the job log, with masked values as `***`. */
   log: string;
   seconds: number;
+}
+
+/**
+ * Makes `repo` the commit a user pushes to `repository` on GitHub: act takes the sha from it and
+ * the repository from its remote. Returns the sha.
+ */
+export async function commitAsPushed(repo: string, repository: string): Promise<string> {
+  const author = { GIT_AUTHOR_NAME: 'e2e', GIT_AUTHOR_EMAIL: 'e2e@example.com', GIT_COMMITTER_NAME: 'e2e', GIT_COMMITTER_EMAIL: 'e2e@example.com' };
+  const git = (...args: string[]) => mustRun('git', args, { cwd: repo, env: isolatedEnv(author) });
+  await git('init', '-q', '-b', 'main');
+  await git('add', '-A');
+  await git('commit', '-q', '-m', 'Created with create-keyless-build');
+  await git('remote', 'add', 'origin', `https://github.com/${repository}.git`);
+  return (await git('rev-parse', 'HEAD')).stdout.trim();
+}
+
+/**
+ * The environment of a job's steps (they run on the host): the engines, every AWS call to moto,
+ * GitHub's token variables from the local issuer, and the two test-only overrides the README lists.
+ */
+export function jobEnvironment(parts: {
+  engines: Pick<Engines, 'env' | 'registry' | 'buildkitEndpoint'>;
+  motoEndpoint: string;
+  issuer: Pick<TokenIssuer, 'env'>;
+  /** Folders searched before the engines' PATH, e.g. one with an `aws` that records its calls. */
+  pathBefore?: string;
+  extra?: Record<string, string>;
+}): Record<string, string> {
+  const path = parts.engines.env.PATH ?? process.env.PATH ?? '';
+  return isolatedEnv({
+    ...parts.engines.env,
+    PATH: parts.pathBefore ? `${parts.pathBefore}:${path}` : path,
+    // Both AWS actions' SDKs and the AWS CLI honour it: every AWS call of the job goes to moto.
+    AWS_ENDPOINT_URL: parts.motoEndpoint,
+    ...parts.issuer.env,
+    // Test-only: ECR itself is not emulated; the local registry stands in for it (see the stand-in).
+    KEYLESS_E2E_ECR_REGISTRY: parts.engines.registry,
+    // Test-only: setup-buildx's default docker-container driver needs --privileged (README).
+    KEYLESS_E2E_BUILDKIT_ENDPOINT: parts.engines.buildkitEndpoint,
+    ...parts.extra,
+  });
 }
 
 export async function runAct(options: ActOptions): Promise<ActRun> {

@@ -26,7 +26,7 @@ import {
 import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
-import { RunResult, run } from '../../support/moto';
+import { RunResult, isolatedEnv, mustRun, run } from '../../support/moto';
 import { freePort } from '../../support/local-server';
 import { requireTool } from '../../support/tools';
 
@@ -581,6 +581,14 @@ export function enginesEnv(engines: Pick<Engines, 'env'>): Record<string, string
     if (value !== undefined && !/^(DOCKER_|BUILDKIT_HOST$|BUILDX_)/.test(name)) env[name] = value;
   }
   return { ...env, ...engines.env };
+}
+
+/**
+ * Empties BuildKit's state (layer cache, cache mounts, build history): what the new builder of a
+ * GitHub-hosted job starts with, so only the cache a workflow imports can make a run faster.
+ */
+export async function emptyBuilder(engines: Pick<Engines, 'env'>): Promise<void> {
+  await mustRun('buildctl', ['prune', '--all'], { env: isolatedEnv(engines.env) });
 }
 
 /** `docker <args>` against this run's dockerd and DOCKER_CONFIG; a non-zero exit throws with the output. */
