@@ -157,6 +157,11 @@ project.addTask('bench:synth', {
   steps: [{ spawn: 'compile' }, { exec: 'node bench/synth.mjs' }],
 });
 
+project.addTask('bench:rebuild', {
+  description: 'The generated workflow on a warm layer cache against an empty one: act, BuildKit, moto (the e2e engines)',
+  steps: [{ spawn: 'compile' }, { exec: 'tsx bench/rebuild.mts' }],
+});
+
 project.addTask('bench:upload', {
   description: 'The uploader package against aws s3 cp, s5cmd and the S3 server ceiling (MinIO): packages/upload/bench',
   exec: 'npm run bench --workspace @keyless-build/upload',
