@@ -79,6 +79,7 @@ export function dockerfileReferences(workflows: readonly WorkflowFile[]): Docker
   return references;
 }
 
-function normalizeRepoPath(path: string): string {
+/** A path as the workflow writes it, relative to the repo root: no `./` or `$GITHUB_WORKSPACE/` prefix, no doubled `/`. */
+export function normalizeRepoPath(path: string): string {
   return path.trim().replace(/^(\$\{?GITHUB_WORKSPACE\}?\/|\.\/)+/, '').replace(/\/{2,}/g, '/');
 }

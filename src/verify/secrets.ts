@@ -3,7 +3,7 @@ import { mountOptions, type DockerInstruction } from './dockerfile-reader';
 import { isDockerfilePath } from './file-kinds';
 import type { Dockerfile, Repository } from './parsed-repository';
 import type { Report } from './rules';
-import { isWholeExpression, lineInRun, lineInValue, quotedLines, splitList, unquote, type WorkflowFile } from './workflow-reader';
+import { isWholeExpression, lineInRun, lineInValue, quotedLines, splitList, unquote, type WorkflowFile, type WorkflowStep } from './workflow-reader';
 
 const SOURCE_FILE = /\.(m?[jt]s|cjs|cts|py|sh)$/;
 /** Tests and type declarations name secret paths as data, not to read them. */
@@ -61,29 +61,39 @@ export function providedSecrets(workflows: readonly WorkflowFile[]): Provided {
   let unknownIds = false;
   for (const workflow of workflows) {
     for (const step of workflow.steps) {
-      if (step.uses && /docker\/(build-push|bake)-action/i.test(step.uses.value)) {
-        for (const input of ['secrets', 'secret-files', 'secret-envs'] as const) {
-          const value = step.with[input];
-          if (!value) continue;
-          if (isWholeExpression(value.value)) {
-            unknownIds = true;
-            continue;
-          }
-          // secret-envs is comma-separated; secrets and secret-files are one per line, optionally quoted.
-          for (const entry of input === 'secret-envs' ? splitList(value.value) : quotedLines(value.value)) {
-            const id = unquote(entry.split('=')[0]!);
-            if (id.includes('${{')) unknownIds = true;
-            else if (id) secrets.push({ file: workflow.path, line: lineInValue(workflow, value, id), id });
-          }
-        }
+      const provided = stepSecrets(workflow, step);
+      secrets.push(...provided.secrets);
+      unknownIds ||= provided.unknownIds;
+    }
+  }
+  return { secrets, unknownIds };
+}
+
+/** The secrets one step hands to a build: build-push-action's or bake-action's inputs, or `--secret` in its script. */
+export function stepSecrets(workflow: WorkflowFile, step: WorkflowStep): Provided {
+  const secrets: ProvidedSecret[] = [];
+  let unknownIds = false;
+  if (step.uses && /docker\/(build-push|bake)-action/i.test(step.uses.value)) {
+    for (const input of ['secrets', 'secret-files', 'secret-envs'] as const) {
+      const value = step.with[input];
+      if (!value) continue;
+      if (isWholeExpression(value.value)) {
+        unknownIds = true;
+        continue;
       }
-      if (step.run) {
-        for (const match of step.run.value.matchAll(/--secret[=\s]+["']?([^\s"']+)/g)) {
-          const id = mountOptions(match[1]!).id;
-          if (id?.includes('$')) unknownIds = true;
-          else if (id) secrets.push({ file: workflow.path, line: lineInRun(workflow, step, match[0]), id });
-        }
+      // secret-envs is comma-separated; secrets and secret-files are one per line, optionally quoted.
+      for (const entry of input === 'secret-envs' ? splitList(value.value) : quotedLines(value.value)) {
+        const id = unquote(entry.split('=')[0]!);
+        if (id.includes('${{')) unknownIds = true;
+        else if (id) secrets.push({ file: workflow.path, line: lineInValue(workflow, value, id), id });
       }
+    }
+  }
+  if (step.run) {
+    for (const match of step.run.value.matchAll(/--secret[=\s]+["']?([^\s"']+)/g)) {
+      const id = mountOptions(match[1]!).id;
+      if (id?.includes('$')) unknownIds = true;
+      else if (id) secrets.push({ file: workflow.path, line: lineInRun(workflow, step, match[0]), id });
     }
   }
   return { secrets, unknownIds };
