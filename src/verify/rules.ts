@@ -35,6 +35,7 @@ export const RULES = {
   'action-outdated': { severity: 'low', description: 'actions are at their current major version' },
   'base-image-end-of-life': { severity: 'medium', description: 'the base image is a supported Node.js release' },
   'aws-sdk-v2': { severity: 'low', description: 'the AWS SDK for JavaScript v3 is used, not v2' },
+  'upload-from-cache': { severity: 'medium', description: 'a build that imports a layer cache excludes the stage whose secret-mounted RUN uploads (no-cache-filters)' },
   'uploader-vendored': { severity: 'medium', description: 'the upload step depends on @keyless-build/upload instead of a copy of an earlier uploader' },
   'file-unreadable': { severity: 'medium', description: 'the files verify reads parse' },
 } as const satisfies Readonly<Record<string, RuleDefinition>>;

@@ -16,6 +16,7 @@ import { checkSecrets } from './secrets';
 import { checkSdkVersion } from './sdk-version';
 import { checkChainedDuration } from './session-duration';
 import { checkTrust } from './trust';
+import { checkUploadFromCache } from './upload-cache';
 import { checkVendoredUploader } from './vendored-uploader';
 
 const RULE_FAMILIES: readonly ((repository: Repository, report: Report) => void)[] = [
@@ -31,6 +32,7 @@ const RULE_FAMILIES: readonly ((repository: Repository, report: Report) => void)
   checkBaseImages,
   checkSdkVersion,
   checkVendoredUploader,
+  checkUploadFromCache,
 ];
 
 /** Checks every rule on the files (path relative to the repo root, `/`-separated -> content). */

@@ -14,6 +14,7 @@ import { parseDockerfile, definedNames, mountOptions } from '../../../src/verify
 import { isDockerignored } from '../../../src/verify/dockerignore-match';
 import { readRepository } from '../../../src/commands/read-repository';
 import { RULES, type Finding, type RuleId } from '../../../src/verify/rules';
+import { outboundCommand } from '../../../src/verify/upload-cache';
 import { verifyFiles } from '../../../src/verify/verify-files';
 import { PARAMETER_SETS } from '../../support/parameter-sets';
 import { renderContents } from '../../support/render';
@@ -110,6 +111,8 @@ describe('each rule fires on a minimal edit of a clean repo, and only that rule'
     ['base-image-end-of-life', () => edit(clean(), 'Dockerfile', /FROM node:26-slim/g, 'FROM node:20-slim'), 2],
     ['aws-sdk-v2', () => edit(clean(), 'src/upload.ts', /^/, "import AWS from 'aws-sdk';\n"), 1],
     // A repo created before the uploader became a package: its src/upload.ts and the two files beside it.
+    // A cache import without the filter that keeps the upload stage out of it.
+    ['upload-from-cache', () => edit(clean(), WORKFLOW_PATH, /\n\s*no-cache-filters:.*/, ''), 1],
     ['uploader-vendored', () => new Map([...clean(), ...[...VENDORED_UPLOADER].filter(([path]) => path.startsWith('src/'))]), 3],
     ['file-unreadable', () => edit(clean(), WORKFLOW_PATH, 'jobs:\n', 'jobs: [\n'), 1],
   ];
@@ -218,6 +221,166 @@ describe('each rule fires on a minimal edit of a clean repo, and only that rule'
       '',
     ].join('\n'));
     expect(verify(files)).toEqual([expect.objectContaining({ file: 'infra/roles.yaml', line: 14, rule: 'trust-wildcard-sub' })]);
+  });
+});
+
+describe('upload-from-cache: a build that imports a layer cache runs the upload anyway', () => {
+  const clean = () => generated();
+  const only = (findings: readonly Finding[]) => findings.filter((f) => f.rule === 'upload-from-cache');
+  const lineOf = (files: ReadonlyMap<string, string>, path: string, finding: Finding) => files.get(path)!.split('\n')[finding.line - 1]!;
+  const withoutFilter = () => edit(clean(), WORKFLOW_PATH, /\n\s*no-cache-filters:.*/, '');
+  const filters = (value: string) => edit(clean(), WORKFLOW_PATH, /no-cache-filters: upload.*/, value);
+
+  it('cache-from without no-cache-filters: one finding at cache-from, naming the step, the stage and the RUN line, the fix naming the stage', () => {
+    const files = withoutFilter();
+    const findings = verify(files);
+    expect(rules(findings)).toEqual(['upload-from-cache']);
+    const [finding] = findings;
+    expect(finding!.file).toBe(WORKFLOW_PATH);
+    expect(lineOf(files, WORKFLOW_PATH, finding!)).toMatch(/^\s*cache-from: type=gha/);
+    const runLine = files.get('Dockerfile')!.split('\n').findIndex((line) => line.startsWith('RUN --mount=type=secret')) + 1;
+    expect(finding!.message).toContain('the step "Build (uploads to S3) and push" (job build)');
+    expect(finding!.message).toContain('stage "upload"');
+    expect(finding!.message).toContain(`Dockerfile:${runLine}`);
+    expect(finding!.message).toContain('node dist/upload.js');
+    expect(finding!.fix).toMatch(/^add no-cache-filters: upload to the step's with:/);
+  });
+
+  it('the generated workflow (no-cache-filters: upload) is clean', () => {
+    expect(only(verify(clean()))).toEqual([]);
+  });
+
+  it('no-cache: true instead of the filter: nothing from the cache, no finding', () => {
+    expect(verify(filters('no-cache: true'))).toEqual([]);
+    // An expression may be false on the runs that matter.
+    expect(rules(verify(filters("no-cache: ${{ github.event_name == 'schedule' }}")))).toEqual(['upload-from-cache']);
+  });
+
+  it('no cache import (cache-from removed): no finding, with or without the filter', () => {
+    expect(verify(edit(withoutFilter(), WORKFLOW_PATH, /\n\s*cache-from:.*/, ''))).toEqual([]);
+    expect(verify(edit(clean(), WORKFLOW_PATH, /\n\s*cache-from:.*/, ''))).toEqual([]);
+  });
+
+  it('filters naming another stage: reported at the filter, the fix keeps that stage and adds the upload stage', () => {
+    // build is the stage upload is built FROM: a filter covers the named stage's own instructions only.
+    const files = filters('no-cache-filters: build');
+    const findings = verify(files);
+    expect(rules(findings)).toEqual(['upload-from-cache']);
+    expect(lineOf(files, WORKFLOW_PATH, findings[0]!)).toMatch(/^\s*no-cache-filters: build$/);
+    expect(findings[0]!.message).toContain('no-cache-filters names build, not this stage');
+    expect(findings[0]!.fix).toMatch(/^add no-cache-filters: build,upload /);
+  });
+
+  it.each([
+    ['a list, one per line', 'no-cache-filters: |\n            build\n            upload'],
+    ['comma-separated', 'no-cache-filters: build, upload'],
+    ['in another case (BuildKit compares case-insensitively)', 'no-cache-filters: Upload'],
+    ['quoted', 'no-cache-filters: "upload"'],
+    ['known only at run time', 'no-cache-filters: ${{ vars.NO_CACHE_STAGES }}'],
+  ])('filters read as build-push-action reads them: %s', (_how, value) => {
+    expect(verify(filters(value))).toEqual([]);
+  });
+
+  it('a target that does not build the upload stage: no finding (control: the default target, runtime, needs upload)', () => {
+    expect(verify(edit(withoutFilter(), WORKFLOW_PATH, 'context: .', 'context: .\n          target: build'))).toEqual([]);
+    expect(rules(verify(edit(withoutFilter(), WORKFLOW_PATH, 'context: .', 'context: .\n          target: upload')))).toEqual(['upload-from-cache']);
+  });
+
+  it('a step that passes no secret builds no secret RUN: no finding', () => {
+    expect(only(verify(edit(withoutFilter(), WORKFLOW_PATH, /\n\s*secret-files:.*/, '')))).toEqual([]);
+  });
+
+  describe('hand-made repositories', () => {
+    const BUILD = `${ACTIONS.buildPush.repository}@${ACTIONS.buildPush.sha} # ${ACTIONS.buildPush.version}`;
+    const workflow = (steps: string) => `on: push\npermissions:\n  contents: read\njobs:\n  image:\n    runs-on: ubuntu-latest\n    steps:\n${steps}`;
+    const action = (extra = '') => `      - name: Build\n        uses: ${BUILD}\n        with:\n          context: .\n          secrets: creds=\${{ secrets.CREDS }}\n          cache-from: type=gha${extra}\n`;
+    const run = (flags: string) => `      - name: Build\n        run: |\n          docker buildx build \\\n            --secret id=creds,env=CREDS \\\n            ${flags} \\\n            -t app .\n`;
+    const repo = (steps: string, dockerfile: string, extra: Record<string, string> = {}) => new Map(Object.entries({ '.github/workflows/ci.yml': workflow(steps), 'Dockerfile': dockerfile, ...extra }));
+    const unnamed = 'FROM node:24-slim\nRUN --mount=type=secret,id=creds,required=true node upload.js\n';
+
+    it('the secret RUN in an unnamed stage: the fix names the stage with AS first', () => {
+      // A filter that names no stage was meant for this one: the fix gives the stage that name.
+      const files = repo(action('\n          no-cache-filters: publish-site'), unnamed);
+      const [finding, ...more] = only(verify(files));
+      expect(more).toEqual([]);
+      expect(finding!.message).toContain('the unnamed stage 0 (Dockerfile:1)');
+      expect(finding!.fix).toContain('Dockerfile:1: FROM node:24-slim AS publish-site');
+      expect(finding!.fix).toContain("the step's filter already names publish-site");
+      // Without a filter, the fix names the stage and adds the filter.
+      expect(only(verify(repo(action(), unnamed)))[0]!.fix).toMatch(/^name the stage \(Dockerfile:1: FROM node:24-slim AS upload; .*\), then add no-cache-filters: upload to the step's with:/);
+      // Control: once named, the same filter covers it.
+      expect(only(verify(repo(action('\n          no-cache-filters: publish-site'), unnamed.replace('FROM node:24-slim', 'FROM node:24-slim AS publish-site'))))).toEqual([]);
+    });
+
+    it('the filter names the stage the RUN is built FROM, not the RUN\'s own stage', () => {
+      const dockerfile = 'FROM node:24-slim AS upload\nRUN npm ci\nFROM upload AS publish\nRUN --mount=type=secret,id=creds,required=true npm publish\n';
+      const [finding] = only(verify(repo(action('\n          no-cache-filters: upload'), dockerfile)));
+      expect(finding!.message).toContain('stage "publish"');
+      expect(finding!.fix).toContain('no-cache-filters: upload,publish');
+    });
+
+    it('a secret RUN that only fetches (npm ci with a registry token) is what the cache is for: not reported; npm publish is', () => {
+      const fetches = 'FROM node:24-slim AS deps\nRUN --mount=type=secret,id=creds,target=/root/.npmrc,required=true npm ci\n';
+      expect(only(verify(repo(action(), fetches)))).toEqual([]);
+      expect(rules(only(verify(repo(action(), fetches.replace('npm ci', 'npm ci && npm publish')))))).toEqual(['upload-from-cache']);
+    });
+
+    it('a RUN that mounts a secret the step does not pass: not reported', () => {
+      expect(only(verify(repo(action(), unnamed.replace('id=creds', 'id=other'))))).toEqual([]);
+    });
+
+    it('the Dockerfile the step builds (file:), not another one', () => {
+      const steps = action().replace('context: .', 'context: .\n          file: app/Dockerfile');
+      expect(only(verify(repo(steps, unnamed, { 'app/Dockerfile': 'FROM node:24-slim\nRUN npm ci\n' })))).toEqual([]);
+      expect(only(verify(repo(steps, 'FROM node:24-slim\nRUN npm ci\n', { 'app/Dockerfile': unnamed })))).toHaveLength(1);
+    });
+
+    describe('docker buildx build in run:', () => {
+      it('--cache-from without --no-cache-filter: reported at --cache-from, the fix names the CLI flag', () => {
+        const files = repo(run('--cache-from type=gha --cache-to type=gha,mode=max'), unnamed.replace('FROM node:24-slim', 'FROM node:24-slim AS upload'));
+        const findings = only(verify(files));
+        expect(findings).toHaveLength(1);
+        expect(lineOf(files, '.github/workflows/ci.yml', findings[0]!)).toContain('--cache-from type=gha');
+        expect(findings[0]!.fix).toMatch(/^add --no-cache-filter upload to its docker build command/);
+      });
+      it.each([
+        ['--no-cache-filter upload', '--cache-from type=gha --no-cache-filter upload'],
+        ['--no-cache-filter=upload', '--cache-from=type=gha --no-cache-filter=upload'],
+        ['--no-cache-filter build,upload', '--cache-from type=gha --no-cache-filter build,upload'],
+        ['--no-cache', '--cache-from type=gha --no-cache'],
+        ['no --cache-from', '--cache-to type=gha,mode=max'],
+      ])('%s: not reported', (_name, flags) => {
+        expect(only(verify(repo(run(flags), unnamed.replace('FROM node:24-slim', 'FROM node:24-slim AS upload'))))).toEqual([]);
+      });
+      it('--no-cache-filter naming another stage, and docker build: reported', () => {
+        expect(only(verify(repo(run('--cache-from type=gha --no-cache-filter build'), unnamed.replace('FROM node:24-slim', 'FROM node:24-slim AS upload'))))).toHaveLength(1);
+        const classic = run('--cache-from type=registry,ref=ghcr.io/acme/app:cache').replace('docker buildx build', 'docker build');
+        expect(only(verify(repo(classic, unnamed)))).toHaveLength(1);
+      });
+    });
+  });
+
+  it.each<[string, boolean]>([
+    ['node dist/upload.js', true],
+    ['AWS_SHARED_CREDENTIALS_FILE=/run/secrets/x node dist/upload.js', true],
+    ['./scripts/deploy-site.sh', true],
+    ['npm run publish:assets', true],
+    ['aws s3 sync public "s3://$BUCKET/$PREFIX" --delete', true],
+    ['aws --region eu-west-1 s3 cp index.html s3://bucket/', true],
+    ['aws cloudfront create-invalidation --distribution-id X --paths "/*"', true],
+    ['curl -fsS -T dist.tgz https://example.com/upload', true],
+    ['curl -sS -X POST https://api.example.com/deploys', true],
+    ['rclone sync ./public remote:bucket', true],
+    ['git push origin HEAD', true],
+    ['npm ci', false],
+    ['pip install -r requirements.txt', false],
+    ['git clone https://github.com/acme/private.git', false],
+    ['aws s3 cp s3://bucket/model.bin /app/model.bin', false],
+    ['aws codeartifact login --tool npm --repository r --domain d', false],
+    ['curl -fsSL https://example.com/tool.tgz | tar xz', false],
+    ['cargo build --release', false],
+  ])('sends something out: %s -> %s', (script, expected) => {
+    expect(outboundCommand(script) !== undefined).toBe(expected);
   });
 });
 
