@@ -159,7 +159,7 @@ project.addTask('bench:synth', {
 
 project.addTask('bench:rebuild', {
   description: 'The generated workflow on a warm layer cache against an empty one: act, BuildKit, moto (the e2e engines)',
-  steps: [{ spawn: 'compile' }, { exec: 'tsx bench/rebuild.mts' }],
+  steps: [{ spawn: 'compile' }, { exec: 'tsx bench/rebuild.ts' }],
 });
 
 project.addTask('bench:upload', {

@@ -3,27 +3,23 @@
 // suite's engines, moto and local npm registry. `npx projen bench:rebuild`; see bench/README.md.
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { UPLOAD_STAGE, WORKFLOW_PATH } from '../src/core/constants.js';
-import { ActRun, commitAsPushed, jobEnvironment, requireAct, runAct } from '../test/e2e/support/act.js';
-import { actionFolders } from '../test/e2e/support/actions.js';
-import { importBaseImage, pushDockerfileFrontend } from '../test/e2e/support/base-image.js';
-import { npmCiCached, stepSeconds, vertexSeconds } from '../test/e2e/support/build-log.js';
-import { Engines, emptyBuilder, requireEngines, startEngines } from '../test/e2e/support/engines.js';
-import { TokenIssuer, startTokenIssuer } from '../test/e2e/support/token-issuer.js';
-import { testRegistry } from '../test/support/local-registry.js';
-import { Moto, createBucket, isolatedEnv, mustRun, startMoto } from '../test/support/moto.js';
-import { testEnvironment } from '../test/support/npm-before.js';
-import { SEED, SEED_FLAGS } from '../test/support/parameter-sets.js';
-import { setup as startNpmRegistry } from '../test/support/registry-setup.js';
-import { assertBuilt } from '../test/support/run-cli.js';
-import { requireTool } from '../test/support/tools.js';
-import { count, median, table } from './stats.mjs';
+import { join, resolve } from 'node:path';
+import { UPLOAD_STAGE, WORKFLOW_PATH } from '../src/core/constants';
+import { ActRun, commitAsPushed, jobEnvironment, requireAct, runAct } from '../test/e2e/support/act';
+import { actionFolders, realActions } from '../test/e2e/support/actions';
+import { importBaseImage, pushDockerfileFrontend } from '../test/e2e/support/base-image';
+import { npmCiCached, stepSeconds, vertexSeconds } from '../test/e2e/support/build-log';
+import { Engines, emptyBuilder, requireEngines, startEngines } from '../test/e2e/support/engines';
+import { TokenIssuer, startTokenIssuer } from '../test/e2e/support/token-issuer';
+import { testRegistry } from '../test/support/local-registry';
+import { Moto, createBucket, isolatedEnv, mustRun, startMoto } from '../test/support/moto';
+import { testEnvironment } from '../test/support/npm-before';
+import { SEED, SEED_FLAGS } from '../test/support/parameter-sets';
+import { setup as startNpmRegistry } from '../test/support/registry-setup';
+import { assertBuilt } from '../test/support/run-cli';
+import { requireTool } from '../test/support/tools';
 
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PAIRS = count('BENCH_RUNS', 5, 1);
-const WARMUP = count('BENCH_WARMUP', 1, 0);
+const ROOT = resolve(__dirname, '..');
 const TARGET = 0.5;
 /** A typical front-end app's dependencies: what create-vite's react-ts template installs. */
 const VITE_TEMPLATE = join(ROOT, 'node_modules', 'create-vite', 'template-react-ts', 'package.json');
@@ -50,26 +46,37 @@ const VERTICES: [string, RegExp][] = [
 
 const work = mkdtempSync(join(tmpdir(), 'keyless-rebuild-bench-'));
 const stops: (() => Promise<void>)[] = [];
-let failed = true;
-try {
-  await main();
-  failed = false;
-} catch (error) {
-  console.error(`\nbench FAILED: ${(error as Error).message}`);
-  console.error(`(kept ${work} for inspection)`);
-  process.exitCode = 1;
-} finally {
-  for (const stop of stops.reverse()) await stop().catch((error: Error) => console.error(`stopping: ${error.message}`));
-  if (!failed) rmSync(work, { recursive: true, force: true });
-}
+/** The helpers the other benchmarks share (an ES module: this file runs as CommonJS, as test/ does). */
+type Stats = { count(name: string, fallback: number, min: number): number; median(values: number[]): number; table(rows: string[][]): void };
+let stats: Stats;
+
+void (async () => {
+  let failed = true;
+  try {
+    stats = (await import('./stats.mjs')) as Stats;
+    await main();
+    failed = false;
+  } catch (error) {
+    console.error(`\nbench FAILED: ${(error as Error).message}`);
+    console.error(`(kept ${work} for inspection)`);
+    process.exitCode = 1;
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch((error: Error) => console.error(`stopping: ${error.message}`));
+    if (!failed) rmSync(work, { recursive: true, force: true });
+  }
+})();
 
 async function main(): Promise<void> {
+  const pairs = stats.count('BENCH_RUNS', 5, 1);
+  const warmUpPairs = stats.count('BENCH_WARMUP', 1, 0);
   assertBuilt();
   requireEngines();
   requireAct();
   requireTool('aws', 'pip install awscli (./scripts/install-test-tools.sh)');
   process.env.npm_config_before ??= testEnvironment.npm_config_before;
-  console.log(`node ${process.version}, ${cpus().length} CPUs; ${WARMUP} warm-up + ${PAIRS} measured pairs of runs per repo (BENCH_WARMUP, BENCH_RUNS)`);
+  console.log(`node ${process.version}, ${cpus().length} CPUs; ${warmUpPairs} warm-up + ${pairs} measured pairs of runs per repo (BENCH_WARMUP, BENCH_RUNS)`);
+  const real = realActions();
+  console.log(`actions: ${real.length > 0 ? `the real releases ${real.join(', ')} (KEYLESS_ACTIONS_DIR), stand-ins for the others` : 'the stand-ins in test/e2e/actions'}`);
   console.log('setting up: local npm registry, dockerd, buildkitd, image registry, moto, token endpoint...');
 
   stops.push(await startNpmRegistry());
@@ -96,12 +103,12 @@ async function main(): Promise<void> {
   });
 
   console.log('measuring: each pair is a run on an empty cache, then one on the cache it left; the repos alternate\n');
-  for (let pair = 0; pair < WARMUP + PAIRS; pair++) {
+  for (let pair = 0; pair < warmUpPairs + pairs; pair++) {
     for (let i = 0; i < cases.length; i++) {
       const c = cases[(pair + i) % cases.length]!;
       const cold = await measuredRun(c, engines, moto, issuer, 'cold');
       const warm = await measuredRun(c, engines, moto, issuer, 'warm');
-      const warmUp = pair < WARMUP;
+      const warmUp = pair < warmUpPairs;
       if (!warmUp) c.runs.push({ cold, warm });
       console.log(`  ${c.name}: cold ${cold.seconds.toFixed(1)} s, warm ${warm.seconds.toFixed(1)} s${warmUp ? ' (warm-up, not counted)' : ''}`);
     }
@@ -167,7 +174,7 @@ async function measuredRun(c: Case, engines: Engines, moto: Moto, issuer: TokenI
 }
 
 function report(c: Case): void {
-  const seconds = (values: number[]) => `${median(values).toFixed(2)} s`;
+  const seconds = (values: number[]) => `${stats.median(values).toFixed(2)} s`;
   const rows: string[][] = [['', 'cold (median)', 'warm (median)']];
   const row = (label: string, of: (run: ActRun) => number) => rows.push([label, seconds(c.runs.map((r) => of(r.cold))), seconds(c.runs.map((r) => of(r.warm)))]);
   row('the job (act, wall)', (r) => r.seconds);
@@ -178,8 +185,8 @@ function report(c: Case): void {
   }
   row('post steps', (r) => stepSeconds(r.log).filter((s) => s.phase === 'Post').reduce((sum, s) => sum + s.seconds, 0));
   console.log(`\n${c.name} (${c.runs.length} pairs; ${c.uploads} files uploaded in every run)`);
-  table(rows);
-  const ratio = median(c.runs.map((r) => r.warm.seconds)) / median(c.runs.map((r) => r.cold.seconds));
+  stats.table(rows);
+  const ratio = stats.median(c.runs.map((r) => r.warm.seconds)) / stats.median(c.runs.map((r) => r.cold.seconds));
   const pairRatios = c.runs.map((r) => r.warm.seconds / r.cold.seconds);
   const spread = `pairs ${Math.min(...pairRatios).toFixed(2)}-${Math.max(...pairRatios).toFixed(2)}`;
   console.log(`ratio wall (warm run / cold run), ${c.name}: ${ratio.toFixed(2)}x (${spread}; target <= ${TARGET}x) -> ${ratio <= TARGET ? 'target met' : 'TARGET NOT MET'}`);
