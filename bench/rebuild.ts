@@ -11,7 +11,6 @@ import { importBaseImage, pushDockerfileFrontend } from '../test/e2e/support/bas
 import { npmCiCached, stepSeconds, vertexSeconds } from '../test/e2e/support/build-log';
 import { Engines, emptyBuilder, requireEngines, startEngines } from '../test/e2e/support/engines';
 import { TokenIssuer, startTokenIssuer } from '../test/e2e/support/token-issuer';
-import { testRegistry } from '../test/support/local-registry';
 import { Moto, createBucket, isolatedEnv, mustRun, startMoto } from '../test/support/moto';
 import { testEnvironment } from '../test/support/npm-before';
 import { SEED, SEED_FLAGS } from '../test/support/parameter-sets';
@@ -94,13 +93,7 @@ async function main(): Promise<void> {
   await createBucket(moto, SEED.bucket, SEED.region);
 
   const cases = [await createCase('sample app'), await createCase('sample app + create-vite react-ts dependencies', addViteTemplateDependencies)];
-  const dockerfile = readFileSync(join(cases[0]!.repo, 'Dockerfile'), 'utf8');
-  const from = /^FROM node:(\d+)-slim AS build$/m.exec(dockerfile);
-  if (!from) throw new Error('the Dockerfile has no `FROM node:<major>-slim AS build`');
-  await importBaseImage(engines, Number(from[1]), `${engines.registry}/library/node:${from[1]}-slim`, {
-    AWS_ENDPOINT_URL: moto.endpoint,
-    NPM_CONFIG_REGISTRY: testRegistry(),
-  });
+  await importBaseImage(engines, readFileSync(join(cases[0]!.repo, 'Dockerfile'), 'utf8'), moto.endpoint);
 
   console.log('measuring: each pair is a run on an empty cache, then one on the cache it left; the repos alternate\n');
   for (let pair = 0; pair < warmUpPairs + pairs; pair++) {

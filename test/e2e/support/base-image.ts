@@ -7,6 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { testRegistry } from '../../support/local-registry';
 import { mustRun, run } from '../../support/moto';
 import { requireTool } from '../../support/tools';
 import { type Engines, docker, dockerfileFrontendPath } from './engines';
@@ -84,19 +85,24 @@ async function rootfsTar(nodeMajor: number): Promise<string> {
 }
 
 /**
- * Imports the root file system with `env` baked in as ENV (nothing else reaches the RUN steps of
- * the unchanged Dockerfile: test-only settings such as AWS_ENDPOINT_URL travel in the base image)
- * and pushes it to the local registry as `reference`, where BuildKit finds it (docker.io mirror).
+ * The base image the generated Dockerfile's build stage names (`FROM node:<major>-slim AS build`),
+ * made locally and pushed to the registry BuildKit uses as Docker Hub's mirror. Nothing else
+ * reaches the RUN steps of the unchanged Dockerfile, so the test-only addresses travel in it as
+ * ENV: moto's (`AWS_ENDPOINT_URL`) and the local npm registry's the tests publish to.
  */
-export async function importBaseImage(engines: Engines, nodeMajor: number, reference: string, env: Record<string, string>): Promise<void> {
-  const tarFile = await rootfsTar(nodeMajor);
-  const allEnv: Record<string, string> = {
+export async function importBaseImage(engines: Engines, dockerfile: string, motoEndpoint: string): Promise<void> {
+  const from = /^FROM node:(\d+)-slim AS build$/m.exec(dockerfile);
+  if (!from) throw new Error('the Dockerfile has no `FROM node:<major>-slim AS build`');
+  const tarFile = await rootfsTar(Number(from[1]));
+  const env: Record<string, string> = {
     PATH: '/usr/local/bin:/usr/bin:/bin',
     HOME: '/root',
     ...(process.env.NODE_EXTRA_CA_CERTS ? { NODE_EXTRA_CA_CERTS: '/etc/ssl/certs/extra-ca-certificates.crt' } : {}),
-    ...env,
+    AWS_ENDPOINT_URL: motoEndpoint,
+    NPM_CONFIG_REGISTRY: testRegistry(),
   };
-  await importAndPush(engines, tarFile, Object.entries(allEnv).map(([name, value]) => `ENV ${name}=${value}`), reference);
+  const reference = `${engines.registry}/library/node:${from[1]}-slim`;
+  await importAndPush(engines, tarFile, Object.entries(env).map(([name, value]) => `ENV ${name}=${value}`), reference);
 }
 
 /** `docker import` of a root file system with Dockerfile instructions applied, then `docker push`. */
